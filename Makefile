@@ -1,0 +1,117 @@
+# nsconform: top-level build.  `make help` lists the targets.
+#
+# Everything is built under $(O) (default build/); `make asan` uses build/asan.
+# Binaries: $(O)/bin/nsrt.  The rootfs fixture: build/rootfs (shared by all builds).
+
+O ?= build
+CC ?= gcc
+PKGS := jansson libseccomp
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-truncation -Wno-unused-parameter -Wmissing-prototypes
+OPT ?= -O2 -g
+SANITIZE ?=
+CFLAGS ?= $(OPT)
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) $(CFLAGS) $(SANITIZE) \
+	-Iruntime-core/src $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANITIZE)
+
+CORE_SRC := $(wildcard runtime-core/src/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(O)/obj/%.o)
+CLI_SRC := $(wildcard runtime-core/cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
+LIB := $(O)/lib/libnsrt.a
+NSRT := $(O)/bin/nsrt
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_COMMON := $(wildcard tests/integration/common/*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(O)/tests/integration/%)
+TEST_LIBS := -lcriterion
+
+ROOTFS := build/rootfs
+# Criterion runs each test in its own process; keep the job count modest on 2 cores.
+CRITERION_FLAGS ?= --jobs 2
+# Integration tests find the binaries and the rootfs through these.
+TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SRCDIR=$(CURDIR)
+
+.PHONY: all help rootfs test unit integration valgrind asan format format-check conformance \
+	bench clean deps
+
+all: $(NSRT)
+
+help:
+	@echo 'make              build $(NSRT)'
+	@echo 'make rootfs       build the busybox rootfs fixture in $(ROOTFS)'
+	@echo 'make test         unit + integration tests (integration needs root)'
+	@echo 'make unit         criterion unit tests'
+	@echo 'make integration  tests that run real containers'
+	@echo 'make valgrind     unit tests under memcheck'
+	@echo 'make asan         build with ASan/UBSan in build/asan and run the tests'
+	@echo 'make conformance  build everything and run the conformance job (reports/latest/)'
+	@echo 'make bench        scripts/bench.sh'
+	@echo 'make format       clang-format the C sources'
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(NSRT): $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+$(O)/tests/unit/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS)
+
+$(O)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/integration/common $(ALL_LDFLAGS) \
+		-o $@ $< $(INTEG_COMMON) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
+
+rootfs: $(ROOTFS)/.built
+
+$(ROOTFS)/.built: fixtures/rootfs/build.sh
+	fixtures/rootfs/build.sh $(ROOTFS)
+
+unit: $(UNIT_BIN)
+	@scripts/run-tests.sh unit $(CRITERION_FLAGS) -- $(UNIT_BIN)
+
+integration: $(NSRT) rootfs $(INTEG_BIN)
+	@$(TEST_ENV) scripts/run-tests.sh integration $(CRITERION_FLAGS) -- $(INTEG_BIN)
+
+test: all rootfs
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+valgrind: $(UNIT_BIN)
+	@VALGRIND=1 scripts/run-tests.sh valgrind --jobs 1 -- $(UNIT_BIN)
+
+asan:
+	@$(MAKE) --no-print-directory O=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SANITIZE='-fsanitize=address,undefined -fno-sanitize-recover=all' test
+
+format:
+	clang-format -i $(CORE_SRC) $(wildcard runtime-core/src/*.h) $(CLI_SRC) \
+		$(wildcard harness/*.c harness/*.h) $(UNIT_SRC) $(INTEG_SRC) $(INTEG_COMMON)
+
+conformance: all rootfs
+	@scripts/conformance.sh $(abspath $(NSRT)) $(abspath $(ROOTFS))
+
+bench: all rootfs
+	@scripts/bench.sh
+
+deps:
+	scripts/deps.sh
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,592 @@
+/* The container's filesystem view, built by init (see rootfs.h for the steps).
+ *
+ * Everything up to pivot_root runs with the host's root still visible, so every
+ * path inside the rootfs is opened relative to the rootfs with
+ * openat2(RESOLVE_IN_ROOT): a symlink in the image resolves against the rootfs,
+ * never against the host, and the mount is made on /proc/self/fd/N of what was
+ * opened, so nothing can swap the path between the check and the mount.
+ */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "failpoint.h"
+#include "spec.h"
+
+/* Per-mount flags a bind remount can change. */
+#define BIND_REMOUNT_FLAGS                                                                         \
+  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |       \
+   MS_STRICTATIME | MS_NOSYMFOLLOW)
+
+#define PROC_FD_PATH_MAX 32
+
+static const char *const default_devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+
+static const struct {
+  const char *name, *target;
+} default_dev_links[] = {
+    {"fd", "/proc/self/fd"},
+    {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"},
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static void proc_fd_path(char buf[PROC_FD_PATH_MAX], int fd)
+{
+  snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+static bool mount_is_bind(const struct mount_plan *m)
+{
+  return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
+}
+
+static const char *or_none(const char *s)
+{
+  return s ? s : "none";
+}
+
+static const char *mount_type_name(const struct mount_plan *m)
+{
+  if (m->type)
+    return m->type;
+  return mount_is_bind(m) ? "bind" : "none";
+}
+
+/* An O_PATH fd for path resolved inside the rootfs: absolute symlinks and ".."
+ * stop at rootfd, and magic links (/proc/self/...) are refused. */
+static int open_in_root(int rootfd, const char *path, int flags)
+{
+  struct open_how how = {
+      .flags = (unsigned long long)(O_PATH | O_CLOEXEC | flags),
+      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+  };
+  return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* The path to create instead of one that runs into a dangling symlink: the
+ * link's target (resolved later inside the rootfs like any path) followed by
+ * the rest of the original path.  prefix_len is where the link's name starts,
+ * rest the part after it.  NULL with errno set on failure. */
+static char *path_through_link(int dirfd, const char *name, const char *path, size_t prefix_len,
+                               const char *rest)
+{
+  char target[PATH_MAX];
+  ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+  if (n < 0)
+    return NULL;
+  target[n] = '\0';
+  char *out = NULL;
+  int len = target[0] == '/' ? asprintf(&out, "%s%s", target, rest)
+                             : asprintf(&out, "%.*s/%s%s", (int)prefix_len, path, target, rest);
+  if (len < 0) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return out;
+}
+
+/* Symlinks followed through while creating, as the kernel allows in a lookup. */
+#define CREATE_MAX_LINKS 40
+
+/* Open path inside the rootfs, creating missing directories (0755) on the way
+ * and, when missing, the last component: an empty file when want_file, else a
+ * directory.  Each prefix is resolved again from the rootfs, so a symlink met
+ * on the way is followed inside it; new entries are created in a directory fd
+ * obtained that way, and a dangling symlink gets its target created, inside
+ * the rootfs too.  Returns an O_PATH fd or -1 with err (step given). */
+static int open_or_create_at(int rootfd, const char *path, bool want_file, const char *step,
+                             int links, struct nsrt_err *err)
+{
+  cleanup_free char *buf = strdup(path);
+  if (!buf)
+    return nsrt_fail(err, ENOMEM, step, "create %s in the rootfs", path);
+  cleanup_close int dirfd = open_in_root(rootfd, "/", O_DIRECTORY);
+  if (dirfd < 0)
+    return nsrt_fail(err, errno, step, "open the rootfs");
+
+  size_t i = 0;
+  for (;;) {
+    while (buf[i] == '/')
+      i++;
+    if (buf[i] == '\0')
+      break;
+    size_t end = i;
+    while (buf[end] && buf[end] != '/')
+      end++;
+    size_t next = end;
+    while (buf[next] == '/')
+      next++;
+    bool as_file = want_file && buf[next] == '\0';
+    int open_flags = as_file ? 0 : O_DIRECTORY;
+
+    char saved = buf[end];
+    buf[end] = '\0';
+    int fd = open_in_root(rootfd, buf, open_flags);
+    if (fd < 0 && errno == ENOENT) {
+      const char *name = buf + i;
+      int rc;
+      if (as_file) {
+        rc = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0)
+          close(rc);
+      } else {
+        rc = mkdirat(dirfd, name, 0755);
+      }
+      if (rc < 0 && errno != EEXIST)
+        return nsrt_fail(err, errno, step, "create %s in the rootfs", buf);
+      fd = open_in_root(rootfd, buf, open_flags);
+      if (fd < 0 && errno == ENOENT && rc < 0) {
+        /* it exists but does not resolve: a dangling symlink; create its target */
+        if (links >= CREATE_MAX_LINKS)
+          return nsrt_fail(err, ELOOP, step, "create %s in the rootfs", path);
+        cleanup_free char *via = path_through_link(dirfd, name, path, i, path + end);
+        if (!via)
+          return nsrt_fail(err, errno, step, "follow %s in the rootfs", buf);
+        return open_or_create_at(rootfd, via, want_file, step, links + 1, err);
+      }
+    }
+    if (fd < 0)
+      return nsrt_fail(err, errno, step, "open %s in the rootfs", buf);
+    close(dirfd);
+    dirfd = fd;
+    buf[end] = saved;
+    i = end;
+  }
+  return take_fd(&dirfd);
+}
+
+static int open_or_create(int rootfd, const char *path, bool want_file, const char *step,
+                          struct nsrt_err *err)
+{
+  return open_or_create_at(rootfd, path, want_file, step, 0, err);
+}
+
+/* Change per-mount flags of a bind mount.  In a user namespace the flags the
+ * mount had when its namespace was copied are locked, and a remount that
+ * would clear one fails with EPERM; then retry keeping those that are set
+ * (atime flags need no help: a remount that names none keeps them). */
+static int remount_bind(const char *target, unsigned long flags)
+{
+  unsigned long want = MS_REMOUNT | MS_BIND | (flags & BIND_REMOUNT_FLAGS);
+  if (mount(NULL, target, NULL, want, NULL) == 0)
+    return 0;
+  if (errno != EPERM)
+    return -1;
+  struct statvfs sv;
+  if (statvfs(target, &sv) < 0) {
+    errno = EPERM;
+    return -1;
+  }
+  unsigned long locked = 0;
+  if (sv.f_flag & ST_RDONLY)
+    locked |= MS_RDONLY;
+  if (sv.f_flag & ST_NOSUID)
+    locked |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    locked |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    locked |= MS_NOEXEC;
+  if ((want | locked) == want) {
+    errno = EPERM;
+    return -1;
+  }
+  return mount(NULL, target, NULL, want | locked, NULL);
+}
+
+/* ---- 1. propagation of / ------------------------------------------------- */
+
+static const char *propagation_name(unsigned long prop, char buf[32])
+{
+  const char *kind = (prop & MS_SHARED)       ? "shared"
+                     : (prop & MS_SLAVE)      ? "slave"
+                     : (prop & MS_PRIVATE)    ? "private"
+                     : (prop & MS_UNBINDABLE) ? "unbindable"
+                                              : NULL;
+  if (kind)
+    snprintf(buf, 32, "%s%s", (prop & MS_REC) ? "r" : "", kind);
+  else
+    snprintf(buf, 32, "%#lx", prop);
+  return buf;
+}
+
+static int set_root_propagation(const struct plan *p, struct nsrt_err *err)
+{
+  /* slave by default: host mounts still reach us, ours never reach the host */
+  unsigned long prop = p->rootfs_propagation ? p->rootfs_propagation : MS_SLAVE | MS_REC;
+  char name[32];
+  if (FP_FAILS("init.rootfs_propagation") || mount(NULL, "/", NULL, prop, NULL) < 0)
+    return nsrt_fail(err, errno, "rootfs_propagation", "make / %s",
+                     propagation_name(prop, name));
+  return 0;
+}
+
+/* ---- 2. bind the rootfs onto itself ------------------------------------- */
+
+static int mount_id_of(const char *path, uint64_t *id)
+{
+  struct statx stx;
+  if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_MNT_ID, &stx) < 0)
+    return -1;
+  if (!(stx.stx_mask & STATX_MNT_ID)) {
+    errno = ENOSYS;
+    return -1;
+  }
+  *id = stx.stx_mnt_id;
+  return 0;
+}
+
+/* pivot_root refuses a new root whose parent mount is shared, which it is when
+ * rootfs_propagation asks for shared or is not recursive on a shared host.
+ * The parent is the mount containing root: walk up while the mount id stays
+ * the same to find where it is mounted, and make that mount private. */
+static int make_parent_mount_private(const char *root, struct nsrt_err *err)
+{
+  cleanup_free char *mp = realpath(root, NULL);
+  if (!mp)
+    return nsrt_fail(err, errno, "bind_rootfs", "resolve %s", root);
+  uint64_t id, up_id;
+  if (mount_id_of(mp, &id) < 0)
+    return nsrt_fail(err, errno, "bind_rootfs", "find the mount of %s", mp);
+  while (strcmp(mp, "/") != 0) {
+    /* cut mp to its parent directory, keeping what is needed to undo the cut */
+    char *slash = strrchr(mp, '/');
+    char *cut = slash == mp ? slash + 1 : slash;
+    char saved = *cut;
+    *cut = '\0';
+    if (mount_id_of(mp, &up_id) < 0)
+      return nsrt_fail(err, errno, "bind_rootfs", "find the mount of %s", mp);
+    if (up_id != id) {
+      *cut = saved;
+      break;
+    }
+  }
+  if (mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
+    return nsrt_fail(err, errno, "bind_rootfs", "make %s (the mount holding %s) private", mp,
+                     root);
+  return 0;
+}
+
+/* With a joined mount namespace this only enters the directory; rootfs_enter
+ * then chroots into it. */
+static int bind_rootfs(const struct plan *p, bool new_mountns, struct nsrt_err *err)
+{
+  if (FP_FAILS("init.bind_rootfs"))
+    return nsrt_fail(err, errno, "bind_rootfs", "bind %s onto itself", p->root_path);
+  if (new_mountns) {
+    int ret = make_parent_mount_private(p->root_path, err);
+    if (ret < 0)
+      return ret;
+    /* pivot_root needs the new root to be a mount point */
+    if (mount(p->root_path, p->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+      return nsrt_fail(err, errno, "bind_rootfs", "bind %s onto itself", p->root_path);
+  }
+  if (chdir(p->root_path) < 0)
+    return nsrt_fail(err, errno, "bind_rootfs", "chdir to %s", p->root_path);
+  return 0;
+}
+
+/* ---- 3. the spec's mounts ------------------------------------------------- */
+
+static int mount_new_or_bind(const struct mount_plan *m, const char *target, bool *bound)
+{
+  *bound = mount_is_bind(m);
+  if (*bound)
+    return mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL);
+  if (mount(m->source, target, m->type, m->flags, m->data) == 0)
+    return 0;
+  /* a new sysfs needs a network namespace owned by our user namespace */
+  if (errno == EPERM && m->type && strcmp(m->type, "sysfs") == 0) {
+    *bound = true;
+    return mount("/sys", target, NULL, MS_BIND | MS_REC, NULL);
+  }
+  return -1;
+}
+
+static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *err)
+{
+  const char *type = mount_type_name(m), *source = or_none(m->source);
+  bool want_file = false;
+  if (mount_is_bind(m) && m->source) {
+    struct stat st;
+    /* a failing stat is left for the mount to report */
+    want_file = stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode);
+  }
+  cleanup_close int fd = open_or_create(rootfd, m->destination, want_file, "mount", err);
+  if (fd < 0)
+    return nsrt_err_context(err, "mount %s %s on %s", type, source, m->destination);
+
+  char target[PROC_FD_PATH_MAX];
+  proc_fd_path(target, fd);
+  bool bound = false;
+  if (FP_FAILS("init.mount") || mount_new_or_bind(m, target, &bound) < 0)
+    return nsrt_fail(err, errno, "mount", "mount %s %s on %s", type, source, m->destination);
+
+  unsigned long remount = bound ? m->flags & BIND_REMOUNT_FLAGS : 0;
+  if (!remount && !m->propagation)
+    return 0;
+  /* fd is the directory under the new mount; the rest must act on the mount */
+  close(take_fd(&fd));
+  fd = open_in_root(rootfd, m->destination, 0);
+  if (fd < 0)
+    return nsrt_fail(err, errno, "mount", "open %s after mounting it", m->destination);
+  proc_fd_path(target, fd);
+  if (remount && remount_bind(target, remount) < 0)
+    return nsrt_fail(err, errno, "mount", "remount %s %s on %s with flags %#lx", type, source,
+                     m->destination, remount);
+  char name[32];
+  if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
+    return nsrt_fail(err, errno, "mount", "make %s %s", m->destination,
+                     propagation_name(m->propagation, name));
+  return 0;
+}
+
+/* ---- 4. default devices and /dev symlinks --------------------------------- */
+
+static bool plan_mounts_at(const struct plan *p, const char *dest)
+{
+  for (size_t i = 0; i < p->n_mounts; i++)
+    if (strcmp(p->mounts[i].destination, dest) == 0)
+      return true;
+  return false;
+}
+
+static bool dev_is_bind(const struct plan *p)
+{
+  for (size_t i = 0; i < p->n_mounts; i++)
+    if (strcmp(p->mounts[i].destination, "/dev") == 0 && mount_is_bind(&p->mounts[i]))
+      return true;
+  return false;
+}
+
+/* mknod is refused in a user namespace, so bind the host's nodes instead */
+static int bind_default_device(int rootfd, const char *name, struct nsrt_err *err)
+{
+  char dest[64];
+  snprintf(dest, sizeof(dest), "/dev/%s", name);
+  cleanup_close int fd = open_or_create(rootfd, dest, true, "create_devices", err);
+  if (fd < 0)
+    return -1;
+  char target[PROC_FD_PATH_MAX];
+  proc_fd_path(target, fd);
+  if (mount(dest, target, NULL, MS_BIND, NULL) < 0)
+    return nsrt_fail(err, errno, "create_devices", "bind the host's %s on %s", dest, dest);
+  return 0;
+}
+
+static int create_devices(const struct plan *p, int rootfd, struct nsrt_err *err)
+{
+  /* with the host's /dev bound in, everything is there, and writing into it
+   * would change the host */
+  if (dev_is_bind(p))
+    return 0;
+  if (FP_FAILS("init.create_devices"))
+    return nsrt_fail(err, errno, "create_devices", "default devices in %s/dev", p->root_path);
+
+  for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
+    char dest[64];
+    snprintf(dest, sizeof(dest), "/dev/%s", default_devices[i]);
+    if (plan_mounts_at(p, dest))
+      continue;
+    int ret = bind_default_device(rootfd, default_devices[i], err);
+    if (ret < 0)
+      return ret;
+  }
+
+  cleanup_close int devfd = open_or_create(rootfd, "/dev", false, "create_devices", err);
+  if (devfd < 0)
+    return -1;
+  for (size_t i = 0; i < ARRAY_SIZE(default_dev_links); i++)
+    if (symlinkat(default_dev_links[i].target, devfd, default_dev_links[i].name) < 0 &&
+        errno != EEXIST)
+      return nsrt_fail(err, errno, "create_devices", "symlink /dev/%s -> %s",
+                       default_dev_links[i].name, default_dev_links[i].target);
+  struct stat st;
+  if (fstatat(devfd, "pts", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+      symlinkat("pts/ptmx", devfd, "ptmx") < 0 && errno != EEXIST)
+    return nsrt_fail(err, errno, "create_devices", "symlink /dev/ptmx -> pts/ptmx");
+  return 0;
+}
+
+/* ---- 5. sysctl ------------------------------------------------------------ */
+
+/* Each key becomes a path under /proc/sys; a key that could name anything else
+ * (a '/', an empty component, so no "..") is refused. */
+static bool sysctl_key_ok(const char *key)
+{
+  if (!key[0] || key[0] == '.' || strchr(key, '/') || strstr(key, ".."))
+    return false;
+  return key[strlen(key) - 1] != '.';
+}
+
+/* Written through the runtime's /proc: net and ipc entries there show the
+ * namespaces of the writer, which by now are the container's. */
+static int write_sysctl(const struct sysctl_plan *s, struct nsrt_err *err)
+{
+  char path[PATH_MAX];
+  if (!sysctl_key_ok(s->key) ||
+      (size_t)snprintf(path, sizeof(path), "/proc/sys/%s", s->key) >= sizeof(path))
+    return nsrt_fail(err, EINVAL, "sysctl", "bad sysctl key \"%s\"", s->key);
+  for (char *c = path + strlen("/proc/sys/"); *c; c++)
+    if (*c == '.')
+      *c = '/';
+
+  if (FP_FAILS("init.sysctl"))
+    return nsrt_fail(err, errno, "sysctl", "write %s to %s", s->value, path);
+  cleanup_close int fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return nsrt_fail(err, errno, "sysctl", "open %s", path);
+  size_t len = strlen(s->value);
+  ssize_t n = write(fd, s->value, len);
+  if (n < 0)
+    return nsrt_fail(err, errno, "sysctl", "write %s to %s", s->value, path);
+  if ((size_t)n != len)
+    return nsrt_fail(err, EIO, "sysctl", "short write of %s to %s (%zd of %zu bytes)", s->value,
+                     path, n, len);
+  return 0;
+}
+
+int rootfs_prepare(const struct plan *p, struct nsrt_err *err)
+{
+  bool new_mountns = p->ns[NS_MOUNT].mode == NS_NEW;
+  int ret;
+  if (new_mountns) {
+    ret = set_root_propagation(p, err);
+    if (ret < 0)
+      return ret;
+  }
+  ret = bind_rootfs(p, new_mountns, err);
+  if (ret < 0)
+    return ret;
+
+  if (new_mountns) {
+    cleanup_close int rootfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+      return nsrt_fail(err, errno, "bind_rootfs", "open %s", p->root_path);
+    for (size_t i = 0; i < p->n_mounts; i++) {
+      ret = mount_one(rootfd, &p->mounts[i], err);
+      if (ret < 0)
+        return ret;
+    }
+    ret = create_devices(p, rootfd, err);
+    if (ret < 0)
+      return ret;
+  }
+
+  for (size_t i = 0; i < p->n_sysctl; i++) {
+    ret = write_sysctl(&p->sysctl[i], err);
+    if (ret < 0)
+      return ret;
+  }
+  return 0;
+}
+
+/* ---- 6. pivot_root -------------------------------------------------------- */
+
+static int enter_root(const struct plan *p, bool new_mountns, struct nsrt_err *err)
+{
+  if (FP_FAILS("init.pivot_root"))
+    return nsrt_fail(err, errno, "pivot_root", "%s into %s", new_mountns ? "pivot_root" : "chroot",
+                     p->root_path);
+  if (!new_mountns) {
+    if (chroot(".") < 0)
+      return nsrt_fail(err, errno, "pivot_root", "chroot into %s", p->root_path);
+  } else {
+    /* the old root ends up stacked on ".", so no directory for it is needed */
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+      return nsrt_fail(err, errno, "pivot_root", "pivot_root into %s", p->root_path);
+    /* slave first, so detaching the old root cannot propagate to the host */
+    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+      return nsrt_fail(err, errno, "pivot_root", "make the old root a slave");
+    if (umount2(".", MNT_DETACH) < 0)
+      return nsrt_fail(err, errno, "pivot_root", "detach the old root");
+  }
+  if (chdir("/") < 0)
+    return nsrt_fail(err, errno, "pivot_root", "chdir to / in %s", p->root_path);
+  return 0;
+}
+
+/* ---- 7. read-only root, masked paths, read-only paths ----------------------- */
+
+static int readonly_root(struct nsrt_err *err)
+{
+  if (FP_FAILS("init.readonly_root") || remount_bind("/", MS_RDONLY) < 0)
+    return nsrt_fail(err, errno, "readonly_root", "remount / read-only");
+  return 0;
+}
+
+/* A directory is hidden under an empty read-only tmpfs, anything else under
+ * /dev/null.  A path that does not exist needs no hiding. */
+static int mask_path(const char *path, struct nsrt_err *err)
+{
+  if (FP_FAILS("init.masked_paths"))
+    return nsrt_fail(err, errno, "masked_paths", "mask %s", path);
+  struct stat st;
+  if (stat(path, &st) < 0) {
+    if (errno == ENOENT)
+      return 0;
+    return nsrt_fail(err, errno, "masked_paths", "stat %s", path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+      return nsrt_fail(err, errno, "masked_paths", "mount a read-only tmpfs on %s", path);
+  } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+    return nsrt_fail(err, errno, "masked_paths", "bind /dev/null on %s", path);
+  }
+  return 0;
+}
+
+static int readonly_path(const char *path, struct nsrt_err *err)
+{
+  if (FP_FAILS("init.readonly_paths"))
+    return nsrt_fail(err, errno, "readonly_paths", "make %s read-only", path);
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+    if (errno == ENOENT)
+      return 0;
+    return nsrt_fail(err, errno, "readonly_paths", "bind %s onto itself", path);
+  }
+  if (remount_bind(path, MS_RDONLY) < 0)
+    return nsrt_fail(err, errno, "readonly_paths", "remount %s read-only", path);
+  return 0;
+}
+
+int rootfs_enter(const struct plan *p, struct nsrt_err *err)
+{
+  bool new_mountns = p->ns[NS_MOUNT].mode == NS_NEW;
+  int ret = enter_root(p, new_mountns, err);
+  if (ret < 0 || !new_mountns)
+    return ret;
+
+  if (p->root_readonly) {
+    ret = readonly_root(err);
+    if (ret < 0)
+      return ret;
+  }
+  for (char **m = p->masked_paths; m && *m; m++) {
+    ret = mask_path(*m, err);
+    if (ret < 0)
+      return ret;
+  }
+  for (char **r = p->readonly_paths; r && *r; r++) {
+    ret = readonly_path(*r, err);
+    if (ret < 0)
+      return ret;
+  }
+  return 0;
+}

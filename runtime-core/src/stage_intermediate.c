@@ -1,0 +1,198 @@
+/* Stage 1: the intermediate ("nsrt:[1:INTER]").
+ *
+ * It exists because two namespaces only take effect for children: a new pid
+ * namespace (and time namespace) applies to the next process forked, not to
+ * the caller.  So the intermediate enters them and forks the init into them.
+ * It also creates the user namespace first of all, since every other
+ * namespace created afterwards is owned by it, and asks main (still in the
+ * initial user namespace) to write the id maps.
+ *
+ * Errors are sent to main as MSG_ERROR; the process then _exits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "error.h"
+#include "failpoint.h"
+#include "log.h"
+#include "process.h"
+#include "stages.h"
+
+/* Raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace,
+ * so rlimits are set here, before the user namespace exists; the init
+ * inherits them across clone and execve. */
+static int set_rlimits(const struct plan *p, struct nsrt_err *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++) {
+    const struct rlimit_plan *r = &p->rlimits[i];
+    struct rlimit64 lim = {.rlim_cur = r->soft, .rlim_max = r->hard};
+    if (FP_FAILS("intermediate.set_rlimits") || setrlimit64(r->resource, &lim) < 0)
+      return nsrt_fail(err, errno, "set_rlimits", "%s soft %llu hard %llu",
+                       rlimit_name(r->resource), (unsigned long long)r->soft,
+                       (unsigned long long)r->hard);
+  }
+  return 0;
+}
+
+static int request_id_maps(struct stage_ctx *c, struct nsrt_err *err)
+{
+  /* main writes /proc/<us>/uid_map; that file is only writable while we are
+   * dumpable. Restore whatever we were afterwards. */
+  int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+  if (was_dumpable != 1 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return nsrt_fail(err, errno, "set_dumpable", NULL);
+  int ret = chan_send(&c->inter, FP_SEND("chan.intermediate.send.MAPPING_REQUEST"),
+                      MSG_MAPPING_REQUEST, NULL, 0, err);
+  if (ret < 0)
+    return ret;
+  struct msg m;
+  ret = chan_recv(&c->inter, FP_RECV("chan.intermediate.recv.MAPPING_DONE"), MSG_MAPPING_DONE, &m,
+                  err);
+  if (ret < 0)
+    return ret;
+  if (was_dumpable != 1 && prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0) < 0)
+    return nsrt_fail(err, errno, "set_dumpable", NULL);
+  return 0;
+}
+
+static bool root_is_mapped(const struct id_range *r, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (r[i].container_id == 0)
+      return true;
+  return false;
+}
+
+static int enter_user_namespace(struct stage_ctx *c, struct nsrt_err *err)
+{
+  const struct ns_plan *ns = &c->plan->ns[NS_USER];
+  if (ns->mode == NS_ABSENT)
+    return 0;
+  if (ns->mode == NS_JOIN) {
+    if (FP_FAILS("intermediate.setns_user") || setns(ns->fd, CLONE_NEWUSER) < 0)
+      return nsrt_fail(err, errno, "setns_user", "%s", ns->path);
+  } else {
+    if (FP_FAILS("intermediate.unshare_user") || unshare(CLONE_NEWUSER) < 0)
+      return nsrt_fail(err, errno, "unshare_user", NULL);
+    int ret = request_id_maps(c, err);
+    if (ret < 0)
+      return ret;
+  }
+  /* Become root of the new namespace when it has one, so that what the
+   * init creates is owned by the container's root.  Raw syscalls: the libc
+   * wrappers broadcast to threads through signals, needless after clone. */
+  bool uid0 = ns->mode == NS_JOIN || root_is_mapped(c->plan->uid_map, c->plan->n_uid_map);
+  bool gid0 = ns->mode == NS_JOIN || root_is_mapped(c->plan->gid_map, c->plan->n_gid_map);
+  if (gid0 && (FP_FAILS("intermediate.setresgid") || syscall(SYS_setresgid, 0, 0, 0) < 0))
+    return nsrt_fail(err, errno, "setresgid", "setresgid(0) in the user namespace");
+  if (uid0 && (FP_FAILS("intermediate.setresuid") || syscall(SYS_setresuid, 0, 0, 0) < 0))
+    return nsrt_fail(err, errno, "setresuid", "setresuid(0) in the user namespace");
+  return 0;
+}
+
+static int write_time_offsets(const struct plan *p, struct nsrt_err *err)
+{
+  if (!p->has_time_offsets)
+    return 0;
+  char buf[128];
+  int n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+                   (long long)p->monotonic_secs, p->monotonic_nanosecs,
+                   (long long)p->boottime_secs, p->boottime_nanosecs);
+  cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (FP_FAILS("intermediate.write_time_offsets") || fd < 0 || write(fd, buf, (size_t)n) != n)
+    return nsrt_fail(err, errno, "write_time_offsets", "/proc/self/timens_offsets");
+  return 0;
+}
+
+/* time then pid: both apply to the children we fork from now on. */
+static int enter_child_namespaces(struct stage_ctx *c, struct nsrt_err *err)
+{
+  const struct ns_plan *t = &c->plan->ns[NS_TIME];
+  if (t->mode == NS_JOIN &&
+      (FP_FAILS("intermediate.setns_time") || setns(t->fd, CLONE_NEWTIME) < 0))
+    return nsrt_fail(err, errno, "setns_time", "%s", t->path);
+  if (t->mode == NS_NEW) {
+    if (FP_FAILS("intermediate.unshare_time") || unshare(CLONE_NEWTIME) < 0)
+      return nsrt_fail(err, errno, "unshare_time", NULL);
+    int ret = write_time_offsets(c->plan, err);
+    if (ret < 0)
+      return ret;
+  }
+  const struct ns_plan *p = &c->plan->ns[NS_PID];
+  if (p->mode == NS_JOIN && (FP_FAILS("intermediate.setns_pid") || setns(p->fd, CLONE_NEWPID) < 0))
+    return nsrt_fail(err, errno, "setns_pid", "%s", p->path);
+  if (p->mode == NS_NEW && (FP_FAILS("intermediate.unshare_pid") || unshare(CLONE_NEWPID) < 0))
+    return nsrt_fail(err, errno, "unshare_pid", NULL);
+  return 0;
+}
+
+/* CLONE_PARENT makes the init main's child, not ours: we exit next, and an
+ * init reparented away from main could neither be reaped nor killed by it. */
+static int clone_init(struct stage_ctx *c, pid_t *pid_out, struct nsrt_err *err)
+{
+  pid_t pid;
+  if (FP_CLONE_FAILS("intermediate.clone_init"))
+    pid = -1;
+  else
+    pid = clone_process(CLONE_PARENT, NULL);
+  if (pid < 0)
+    return nsrt_fail(err, errno, "clone_init", NULL);
+  if (pid == 0)
+    init_main(c); /* does not return */
+  *pid_out = pid;
+  return 0;
+}
+
+static int run_intermediate(struct stage_ctx *c, struct nsrt_err *err)
+{
+  /* If main died between clone and here, no one would read our messages. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return nsrt_fail(err, errno, "pdeathsig", NULL);
+  if (getppid() != c->main_pid)
+    return nsrt_fail(err, ESRCH, "pdeathsig", "main %d is gone", c->main_pid);
+
+  int ret = set_rlimits(c->plan, err);
+  if (ret < 0)
+    return ret;
+  ret = enter_user_namespace(c, err);
+  if (ret < 0)
+    return ret;
+  ret = enter_child_namespaces(c, err);
+  if (ret < 0)
+    return ret;
+  pid_t init_pid = 0;
+  ret = clone_init(c, &init_pid, err);
+  if (ret < 0)
+    return ret;
+  /* The init holds its own copy; ours would keep main's EOF detection from
+   * working if the init died. */
+  chan_close(&c->init);
+  struct msg_pid m = {.pid = init_pid};
+  return chan_send(&c->inter, FP_SEND("chan.intermediate.send.INTERMEDIATE_READY"),
+                   MSG_INTERMEDIATE_READY, &m, sizeof(m), err);
+}
+
+void intermediate_main(struct stage_ctx *c)
+{
+  nsrt_set_stage("intermediate");
+  prctl(PR_SET_NAME, "nsrt:[1:INTER]", 0, 0, 0);
+  close(c->main_fds[0]);
+  close(c->main_fds[1]);
+
+  struct nsrt_err err;
+  nsrt_err_clear(&err);
+  if (run_intermediate(c, &err) < 0) {
+    chan_send_error(&c->inter, FP_SEND("chan.intermediate.send.ERROR"), &err);
+    _exit(1);
+  }
+  _exit(0);
+}

@@ -1,0 +1,884 @@
+/* rootfs.c: build a tiny busybox rootfs in a temporary directory, then in a
+ * forked child with its own mount namespace (and in some tests its own user,
+ * pid, ipc, net namespaces) run rootfs_prepare + rootfs_enter and look at the
+ * result from inside.  The child reports the first failed check as text on a
+ * pipe and exits 1; the parent asserts.  Every mount dies with the child's
+ * namespace; the fixture checks that none reached the host before it removes
+ * the directory.  Run as root. */
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "failpoint.h"
+#include "rootfs.h"
+#include "spec.h"
+
+#define CHILD_TIMEOUT_MS 20000
+#define HOST_FILE_TEXT   "from the host\n"
+#define MARKER_TEXT      "this is the rootfs\n"
+
+/* ---- the rootfs fixture ---------------------------------------------------- */
+
+static struct {
+  char dir[64];       /* mkdtemp base, on the host */
+  char root[128];     /* dir/rootfs */
+  char outside[128];  /* dir/outside: where rootfs/evil points */
+  char host_file[128];
+  char locked[128]; /* dir/locked: a nosuid,nodev,noexec tmpfs in the userns test */
+} fx;
+
+static void write_text(const char *path, const char *text, mode_t mode)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text), "write %s", path);
+  close(fd);
+}
+
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  cr_assert_geq(in, 0, "open %s: %s", from, strerror(errno));
+  int out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  cr_assert_geq(out, 0, "open %s: %s", to, strerror(errno));
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof(buf))) > 0)
+    cr_assert_eq(write(out, buf, n), n, "write %s", to);
+  cr_assert_eq(n, 0, "read %s: %s", from, strerror(errno));
+  close(in);
+  close(out);
+}
+
+static void mkdir_in(const char *base, const char *rel)
+{
+  char path[256];
+  snprintf(path, sizeof(path), "%s/%s", base, rel);
+  cr_assert_eq(mkdir(path, 0755), 0, "mkdir %s: %s", path, strerror(errno));
+}
+
+static void setup_rootfs(void)
+{
+  snprintf(fx.dir, sizeof(fx.dir), "/tmp/nsrt-rootfs-XXXXXX");
+  cr_assert_not_null(mkdtemp(fx.dir), "mkdtemp: %s", strerror(errno));
+  snprintf(fx.root, sizeof(fx.root), "%s/rootfs", fx.dir);
+  snprintf(fx.outside, sizeof(fx.outside), "%s/outside", fx.dir);
+  snprintf(fx.host_file, sizeof(fx.host_file), "%s/host_file", fx.dir);
+  snprintf(fx.locked, sizeof(fx.locked), "%s/locked", fx.dir);
+
+  mkdir_in(fx.dir, "rootfs");
+  mkdir_in(fx.dir, "outside");
+  mkdir_in(fx.dir, "locked");
+  write_text(fx.host_file, HOST_FILE_TEXT, 0644);
+  const char *dirs[] = {"bin", "proc", "sys", "dev", "tmp", "etc", "etc/maskdir", "etc/ro", "mnt"};
+  for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+    mkdir_in(fx.root, dirs[i]);
+
+  char path[256];
+  snprintf(path, sizeof(path), "%s/bin/busybox", fx.root);
+  copy_file("/bin/busybox", path, 0755);
+  const char *applets[] = {"sh", "cat", "ls"};
+  for (size_t i = 0; i < 3; i++) {
+    snprintf(path, sizeof(path), "%s/bin/%s", fx.root, applets[i]);
+    cr_assert_eq(symlink("busybox", path), 0, "symlink %s: %s", path, strerror(errno));
+  }
+  snprintf(path, sizeof(path), "%s/marker", fx.root);
+  write_text(path, MARKER_TEXT, 0644);
+  snprintf(path, sizeof(path), "%s/etc/secret", fx.root);
+  write_text(path, "secret\n", 0644);
+  snprintf(path, sizeof(path), "%s/etc/maskdir/inside", fx.root);
+  write_text(path, "hidden\n", 0644);
+  snprintf(path, sizeof(path), "%s/etc/ro/file", fx.root);
+  write_text(path, "read only\n", 0644);
+  /* an absolute symlink to a host directory: mounts through it must stay inside */
+  snprintf(path, sizeof(path), "%s/evil", fx.root);
+  cr_assert_eq(symlink(fx.outside, path), 0, "symlink %s: %s", path, strerror(errno));
+}
+
+/* Mount points in this process's mountinfo that start with prefix. */
+static int count_mounts_under(const char *prefix)
+{
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f)
+    return -1;
+  char *line = NULL;
+  size_t cap = 0;
+  int n = 0;
+  size_t plen = strlen(prefix);
+  if (plen == 1 && prefix[0] == '/')
+    plen = 0; /* everything */
+  while (getline(&line, &cap, f) > 0) {
+    char mp[4096];
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, prefix, plen) == 0 &&
+        (plen == 0 || mp[plen] == '\0' || mp[plen] == '/'))
+      n++;
+  }
+  free(line);
+  fclose(f);
+  return n;
+}
+
+/* Mounts whose mount point is exactly mp. */
+static int count_mounts_at(const char *mp)
+{
+  return count_mounts_under(mp) - (strcmp(mp, "/") == 0 ? 0 : 0) -
+         (strcmp(mp, "/") == 0 ? count_mounts_under("/") - count_mount_lines(mp) : 0);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+  return remove(path);
+}
+
+static void teardown_rootfs(void)
+{
+  if (!fx.dir[0])
+    return;
+  int mounts = count_mounts_under(fx.dir);
+  cr_expect_eq(mounts, 0, "%d mounts left under %s on the host", mounts, fx.dir);
+  /* FTW_MOUNT: never walk into a mount that leaked */
+  if (mounts == 0)
+    cr_expect_eq(nftw(fx.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT), 0,
+                 "remove %s: %s", fx.dir, strerror(errno));
+  fx.dir[0] = '\0';
+}
+
+TestSuite(rootfs, .init = setup_rootfs, .fini = teardown_rootfs, .timeout = 60);
+
+/* ---- running the rootfs code in a child ------------------------------------ */
+
+struct child_opts {
+  bool userns;        /* a user namespace mapping 0-65535 to itself */
+  int flags;          /* more CLONE_NEW* to unshare with the mount namespace */
+  int (*pre)(void);   /* run as host root in a private mount namespace first */
+};
+
+static char child_msg[2048];
+
+static int child_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int child_fail(const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(child_msg, sizeof(child_msg), fmt, ap);
+  va_end(ap);
+  return 1;
+}
+
+#define CHECK(cond, fmt, ...)                                                                      \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      return child_fail("line %d: " fmt, __LINE__, ##__VA_ARGS__);                                 \
+  } while (0)
+
+#define CHECK_OK(ret, err)                                                                         \
+  do {                                                                                             \
+    if ((ret) < 0) {                                                                               \
+      char line_[1024];                                                                            \
+      nsrt_err_format((err), line_, sizeof(line_));                                                \
+      return child_fail("line %d: %s", __LINE__, line_);                                           \
+    }                                                                                              \
+  } while (0)
+
+static void child_exit(int msgfd, int code)
+{
+  if (code != 0) {
+    ssize_t w = write(msgfd, child_msg, strlen(child_msg));
+    (void)w;
+  }
+  _exit(code);
+}
+
+static bool wait_byte(int fd)
+{
+  struct pollfd pfd = {.fd = fd, .events = POLLIN};
+  char c;
+  return poll(&pfd, 1, CHILD_TIMEOUT_MS) == 1 && read(fd, &c, 1) == 1;
+}
+
+static int wait_child(pid_t pid, int timeout_ms)
+{
+  int status;
+  for (int waited = 0; waited < timeout_ms; waited += 10) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return status;
+    if (r < 0)
+      return -1;
+    usleep(10000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+static void child_main(const struct child_opts *o, int (*fn)(void), int msgfd, int to_parent,
+                       int from_parent)
+{
+  if (o->pre) {
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+      child_exit(msgfd, child_fail("private mount namespace: %s", strerror(errno)));
+    if (o->pre())
+      child_exit(msgfd, 1);
+  }
+  if (o->userns) {
+    if (unshare(CLONE_NEWUSER) < 0)
+      child_exit(msgfd, child_fail("unshare(CLONE_NEWUSER): %s", strerror(errno)));
+    if (write(to_parent, "u", 1) != 1 || !wait_byte(from_parent))
+      child_exit(msgfd, child_fail("no id maps from the parent"));
+  }
+  if (unshare(CLONE_NEWNS | o->flags) < 0)
+    child_exit(msgfd, child_fail("unshare(%#x): %s", CLONE_NEWNS | o->flags, strerror(errno)));
+  if (!(o->flags & CLONE_NEWPID))
+    child_exit(msgfd, fn());
+
+  /* a new pid namespace applies to children: run the checks in pid 1 */
+  pid_t pid = fork();
+  if (pid < 0)
+    child_exit(msgfd, child_fail("fork: %s", strerror(errno)));
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    child_exit(msgfd, fn());
+  }
+  int status = wait_child(pid, CHILD_TIMEOUT_MS);
+  _exit(status >= 0 && WIFEXITED(status) ? WEXITSTATUS(status) : 99);
+}
+
+static void write_map(pid_t pid, const char *file)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+  write_text(path, "0 0 65536\n", 0);
+}
+
+/* Fork, run fn in the namespaces asked for, and assert that it passed. */
+static void run_child(const struct child_opts *o, int (*fn)(void))
+{
+  int msg[2], up[2], down[2];
+  cr_assert_eq(pipe2(msg, O_CLOEXEC), 0);
+  cr_assert_eq(pipe2(up, O_CLOEXEC), 0);
+  cr_assert_eq(pipe2(down, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    close(msg[0]);
+    close(up[0]);
+    close(down[1]);
+    child_main(o, fn, msg[1], up[1], down[0]);
+  }
+  close(msg[1]);
+  close(up[1]);
+  close(down[0]);
+  if (o->userns && wait_byte(up[0])) {
+    write_map(pid, "uid_map");
+    write_map(pid, "gid_map");
+    cr_assert_eq(write(down[1], "m", 1), 1);
+  }
+  close(up[0]);
+  close(down[1]);
+
+  char text[sizeof(child_msg)] = "";
+  size_t len = 0;
+  struct pollfd pfd = {.fd = msg[0], .events = POLLIN};
+  while (len < sizeof(text) - 1 && poll(&pfd, 1, CHILD_TIMEOUT_MS) == 1) {
+    ssize_t n = read(msg[0], text + len, sizeof(text) - 1 - len);
+    if (n <= 0)
+      break;
+    len += n;
+  }
+  text[len] = '\0';
+  close(msg[0]);
+  int status = wait_child(pid, CHILD_TIMEOUT_MS);
+  cr_assert_neq(status, -1, "child timed out; it said: %s", text);
+  cr_assert(WIFEXITED(status), "child killed by signal %d; it said: %s", WTERMSIG(status), text);
+  cr_assert_eq(WEXITSTATUS(status), 0, "child failed (exit %d): %s", WEXITSTATUS(status), text);
+}
+
+/* ---- plans ----------------------------------------------------------------- */
+
+#define STD_MOUNTS                                                                                 \
+  {"/proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, NULL},                           \
+      {"/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, 0, "mode=755,size=65536k"},          \
+      {"/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, 0,                                   \
+       "newinstance,ptmxmode=0666,mode=0620"},                                                    \
+      {"/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, "mode=1777,size=65536k"}, \
+      {"/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0, NULL},             \
+  {                                                                                                \
+    "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, 0, NULL                \
+  }
+
+static char *masked[] = {"/etc/secret", "/etc/maskdir", "/no/such/path", NULL};
+static char *readonly[] = {"/etc/ro", "/no/such/dir", NULL};
+
+static void plan_init(struct plan *p, struct mount_plan *mounts, size_t n)
+{
+  memset(p, 0, sizeof(*p));
+  p->root_path = fx.root;
+  p->mounts = mounts;
+  p->n_mounts = n;
+  for (int i = 0; i < NS_COUNT; i++)
+    p->ns[i].fd = -1;
+  p->ns[NS_MOUNT].mode = NS_NEW;
+}
+
+/* ---- checks made inside the container -------------------------------------- */
+
+static bool read_text(const char *path, char *buf, size_t len)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read(fd, buf, len - 1);
+  close(fd);
+  if (n < 0)
+    return false;
+  buf[n] = '\0';
+  return true;
+}
+
+/* The fs type of the topmost mount at mp, or "" when nothing is mounted there. */
+static const char *mount_type_at(const char *mp)
+{
+  static char type[64];
+  type[0] = '\0';
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f)
+    return "(no mountinfo)";
+  char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    char point[4096];
+    const char *sep = strstr(line, " - ");
+    if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && strcmp(point, mp) == 0)
+      sscanf(sep + 3, "%63s", type);
+  }
+  free(line);
+  fclose(f);
+  return type;
+}
+
+static int errno_of_create(const char *path)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    close(fd);
+    unlink(path);
+    return 0;
+  }
+  return errno;
+}
+
+/* What every container with the standard mounts, a read-only root, the masked
+ * and the read-only paths must look like. */
+static int check_standard_container(void)
+{
+  char buf[256];
+  struct stat st;
+
+  CHECK(read_text("/marker", buf, sizeof(buf)) && strcmp(buf, MARKER_TEXT) == 0,
+        "/ is not the rootfs: /marker: %s", strerror(errno));
+  CHECK(stat("/bin/sh", &st) == 0 && S_ISREG(st.st_mode), "/bin/sh missing");
+  CHECK(stat(fx.host_file, &st) < 0 && errno == ENOENT, "host file %s visible", fx.host_file);
+  CHECK(stat(fx.root, &st) < 0 && errno == ENOENT, "host path %s visible", fx.root);
+  CHECK(stat("/etc/hostname", &st) < 0 && errno == ENOENT, "host /etc/hostname visible");
+  CHECK(count_mounts_under(fx.root) == 0, "the host path of the rootfs is still in mountinfo");
+  /* the old root, if left attached, is stacked on / */
+  CHECK(count_mounts_at("/") == 1, "%d mounts on /, want 1", count_mounts_at("/"));
+
+  CHECK(strcmp(mount_type_at("/proc"), "proc") == 0, "/proc is \"%s\"", mount_type_at("/proc"));
+  CHECK(strcmp(mount_type_at("/dev"), "tmpfs") == 0, "/dev is \"%s\"", mount_type_at("/dev"));
+  CHECK(strcmp(mount_type_at("/dev/pts"), "devpts") == 0, "/dev/pts is \"%s\"",
+        mount_type_at("/dev/pts"));
+  CHECK(strcmp(mount_type_at("/dev/shm"), "tmpfs") == 0, "/dev/shm not mounted");
+  CHECK(strcmp(mount_type_at("/dev/mqueue"), "mqueue") == 0, "/dev/mqueue not mounted");
+  CHECK(strcmp(mount_type_at("/sys"), "sysfs") == 0, "/sys is \"%s\"", mount_type_at("/sys"));
+  CHECK(stat("/sys/kernel", &st) == 0, "/sys/kernel: %s", strerror(errno));
+  CHECK(mkdir("/sys/nsrt-test", 0755) < 0 && errno == EROFS, "/sys not read-only: %s",
+        strerror(errno));
+
+  CHECK(errno_of_create("/newfile") == EROFS, "/ writable: %s", strerror(errno_of_create("/newfile")));
+  CHECK(errno_of_create("/tmp/x") == EROFS, "/tmp (on /) writable");
+  CHECK(errno_of_create("/dev/shm/x") == 0, "/dev/shm not writable");
+
+  int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  CHECK(fd >= 0, "open /dev/null: %s", strerror(errno));
+  CHECK(write(fd, "x", 1) == 1, "write /dev/null: %s", strerror(errno));
+  close(fd);
+  CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3),
+        "/dev/null is not the null device");
+  const char *devs[] = {"/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"};
+  for (size_t i = 0; i < 5; i++)
+    CHECK(stat(devs[i], &st) == 0 && S_ISCHR(st.st_mode), "%s not a char device", devs[i]);
+  fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+  CHECK(fd >= 0 && read(fd, buf, 4) == 4 && buf[0] == 0 && buf[3] == 0, "/dev/zero unreadable");
+  close(fd);
+  const char *links[][2] = {{"/dev/fd", "/proc/self/fd"},     {"/dev/stdin", "/proc/self/fd/0"},
+                            {"/dev/stdout", "/proc/self/fd/1"}, {"/dev/stderr", "/proc/self/fd/2"},
+                            {"/dev/ptmx", "pts/ptmx"}};
+  for (size_t i = 0; i < 5; i++) {
+    ssize_t n = readlink(links[i][0], buf, sizeof(buf) - 1);
+    CHECK(n > 0, "readlink %s: %s", links[i][0], strerror(errno));
+    buf[n] = '\0';
+    CHECK(strcmp(buf, links[i][1]) == 0, "%s -> %s, want %s", links[i][0], buf, links[i][1]);
+  }
+  CHECK(stat("/dev/fd/0", &st) == 0, "/dev/fd does not resolve");
+  fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  CHECK(fd >= 0, "open /dev/ptmx: %s", strerror(errno));
+  close(fd);
+
+  CHECK(read_text("/etc/secret", buf, sizeof(buf)) && buf[0] == '\0',
+        "masked /etc/secret reads \"%s\"", buf);
+  CHECK(stat("/etc/maskdir/inside", &st) < 0 && errno == ENOENT, "masked dir shows its content");
+  CHECK(errno_of_create("/etc/maskdir/x") == EROFS, "masked dir writable");
+  CHECK(read_text("/etc/ro/file", buf, sizeof(buf)) && strcmp(buf, "read only\n") == 0,
+        "/etc/ro/file unreadable");
+  CHECK(errno_of_create("/etc/ro/file") == EROFS, "read-only path writable");
+  return 0;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static int full_container_as_root(void)
+{
+  struct mount_plan mounts[] = {
+      STD_MOUNTS,
+      {"/etc/bound", NULL, fx.host_file, MS_BIND | MS_RDONLY, 0, NULL},
+      /* rootfs/evil -> the host's fx.outside: must land in rootfs/<fx.outside>/sub */
+      {"/evil/sub", "tmpfs", "tmpfs", 0, MS_PRIVATE, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, sizeof(mounts) / sizeof(mounts[0]));
+  p.root_readonly = true;
+  p.masked_paths = masked;
+  p.readonly_paths = readonly;
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  struct stat st;
+  char host_sub[256];
+  snprintf(host_sub, sizeof(host_sub), "%s/sub", fx.outside);
+  CHECK(stat(host_sub, &st) < 0 && errno == ENOENT, "mount point created outside: %s", host_sub);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+
+  int ret = check_standard_container();
+  if (ret)
+    return ret;
+  char buf[256];
+  CHECK(read_text("/etc/bound", buf, sizeof(buf)) && strcmp(buf, HOST_FILE_TEXT) == 0,
+        "bound file: \"%s\"", buf);
+  CHECK(errno_of_create("/etc/bound") == EROFS, "ro bind writable");
+  char inside_sub[256];
+  snprintf(inside_sub, sizeof(inside_sub), "%s/sub", fx.outside);
+  CHECK(strcmp(mount_type_at(inside_sub), "tmpfs") == 0,
+        "tmpfs for /evil/sub not at %s inside the rootfs", inside_sub);
+  CHECK(strcmp(mount_type_at("/dev/null"), "devtmpfs") == 0, "/dev/null is not a bind of the host's");
+  return 0;
+}
+
+Test(rootfs, full_container_as_root)
+{
+  struct child_opts o = {.flags = CLONE_NEWIPC};
+  run_child(&o, full_container_as_root);
+  /* nothing appeared in the host directory the symlink pointed at */
+  char path[256];
+  snprintf(path, sizeof(path), "%s/sub", fx.outside);
+  struct stat st;
+  cr_expect(stat(path, &st) < 0 && errno == ENOENT, "%s was created on the host", path);
+}
+
+/* A tmpfs mounted nosuid,nodev,noexec before the user namespace: those flags
+ * are then locked, and a read-only bind of it must keep them. */
+static int mount_locked_source(void)
+{
+  CHECK(mount("tmpfs", fx.locked, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k") == 0,
+        "mount tmpfs on %s: %s", fx.locked, strerror(errno));
+  char path[256];
+  snprintf(path, sizeof(path), "%s/data", fx.locked);
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  CHECK(fd >= 0 && write(fd, "locked\n", 7) == 7, "write %s: %s", path, strerror(errno));
+  close(fd);
+  return 0;
+}
+
+static int container_in_userns(void)
+{
+  struct mount_plan mounts[] = {
+      STD_MOUNTS,
+      {"/mnt/locked", NULL, fx.locked, MS_BIND | MS_REC | MS_RDONLY, 0, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, sizeof(mounts) / sizeof(mounts[0]));
+  p.ns[NS_USER].mode = NS_NEW;
+  p.root_readonly = true;
+  p.masked_paths = masked;
+  p.readonly_paths = readonly;
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+
+  int ret = check_standard_container();
+  if (ret)
+    return ret;
+  CHECK(getpid() == 1, "not pid 1 of a new pid namespace");
+  /* no network namespace of our own: sysfs must have been bound from the host,
+   * submounts included */
+  CHECK(strcmp(mount_type_at("/sys/fs/cgroup"), "") != 0, "/sys is not the host's /sys bound");
+  char buf[64];
+  CHECK(read_text("/mnt/locked/data", buf, sizeof(buf)) && strcmp(buf, "locked\n") == 0,
+        "/mnt/locked/data unreadable");
+  CHECK(errno_of_create("/mnt/locked/x") == EROFS, "ro bind of a locked mount writable");
+  struct statvfs sv;
+  CHECK(statvfs("/mnt/locked", &sv) == 0, "statvfs: %s", strerror(errno));
+  unsigned long want = ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC;
+  CHECK((sv.f_flag & want) == want, "/mnt/locked flags %#lx, want %#lx", sv.f_flag, want);
+  return 0;
+}
+
+Test(rootfs, container_in_user_namespace)
+{
+  struct child_opts o = {
+      .userns = true, .flags = CLONE_NEWPID | CLONE_NEWIPC, .pre = mount_locked_source};
+  run_child(&o, container_in_userns);
+}
+
+/* The host's /dev bound in: no default devices or links are made in it. */
+static int dev_bind_skips_defaults(void)
+{
+  struct mount_plan mounts[] = {
+      {"/proc", "proc", "proc", 0, 0, NULL},
+      {"/dev", NULL, "/dev", MS_BIND | MS_REC, 0, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, 2);
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  CHECK(strcmp(mount_type_at("/dev"), "devtmpfs") == 0, "/dev is \"%s\"", mount_type_at("/dev"));
+  CHECK(strcmp(mount_type_at("/dev/null"), "") == 0, "a device was bound over the host's /dev");
+  struct stat st;
+  CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode), "/dev/null missing");
+  CHECK(errno_of_create("/newfile") == 0, "/ not writable without readonly root");
+  return 0;
+}
+
+Test(rootfs, dev_bind_skips_default_devices)
+{
+  struct child_opts o = {0};
+  run_child(&o, dev_bind_skips_defaults);
+}
+
+/* A device the spec mounts itself is left alone. */
+static int spec_device_wins(void)
+{
+  struct mount_plan mounts[] = {
+      {"/dev", "tmpfs", "tmpfs", 0, 0, NULL},
+      {"/dev/null", NULL, "/dev/zero", MS_BIND, 0, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, 2);
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  struct stat st;
+  CHECK(stat("/dev/null", &st) == 0 && st.st_rdev == makedev(1, 5),
+        "/dev/null is not the spec's bind of /dev/zero");
+  CHECK(stat("/dev/urandom", &st) == 0 && st.st_rdev == makedev(1, 9), "/dev/urandom missing");
+  /* no /dev/pts: no ptmx link */
+  CHECK(lstat("/dev/ptmx", &st) < 0 && errno == ENOENT, "/dev/ptmx made without /dev/pts");
+  return 0;
+}
+
+Test(rootfs, spec_mounted_device_is_not_replaced)
+{
+  struct child_opts o = {0};
+  run_child(&o, spec_device_wins);
+}
+
+/* Sysctls are written through the runtime's own /proc, whose net and ipc
+ * entries show the writer's namespaces: the container's values change, the
+ * host's do not. */
+static int sysctl_values(void)
+{
+  struct mount_plan mounts[] = {{"/proc", "proc", "proc", 0, 0, NULL}};
+  struct sysctl_plan sysctl[] = {{"kernel.msgmax", "12345"}, {"net.ipv4.ip_default_ttl", "42"}};
+  struct plan p;
+  plan_init(&p, mounts, 1);
+  p.sysctl = sysctl;
+  p.n_sysctl = 2;
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  char buf[64];
+  CHECK(read_text("/proc/sys/kernel/msgmax", buf, sizeof(buf)) && atoi(buf) == 12345,
+        "kernel.msgmax inside is %s", buf);
+  CHECK(read_text("/proc/sys/net/ipv4/ip_default_ttl", buf, sizeof(buf)) && atoi(buf) == 42,
+        "net.ipv4.ip_default_ttl inside is %s", buf);
+  return 0;
+}
+
+static void read_host_value(const char *path, char *buf, size_t len)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+  ssize_t n = read(fd, buf, len - 1);
+  cr_assert_gt(n, 0, "read %s", path);
+  buf[n] = '\0';
+  close(fd);
+}
+
+Test(rootfs, sysctl_reaches_the_container_namespaces_only)
+{
+  const char *paths[] = {"/proc/sys/kernel/msgmax", "/proc/sys/net/ipv4/ip_default_ttl"};
+  char before[2][64], after[2][64];
+  for (int i = 0; i < 2; i++)
+    read_host_value(paths[i], before[i], sizeof(before[i]));
+  cr_assert(atoi(before[0]) != 12345 && atoi(before[1]) != 42, "host already has the test values");
+  struct child_opts o = {.flags = CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWUTS};
+  run_child(&o, sysctl_values);
+  for (int i = 0; i < 2; i++) {
+    read_host_value(paths[i], after[i], sizeof(after[i]));
+    if (strcmp(before[i], after[i]) != 0)
+      write_text(paths[i], before[i], 0); /* put the host back before failing */
+    cr_expect_str_eq(after[i], before[i], "host %s changed", paths[i]);
+  }
+}
+
+static int sysctl_errors(void)
+{
+  struct sysctl_plan bad_key[] = {{"kernel..msgmax", "1"}};
+  struct sysctl_plan missing[] = {{"kernel.nsrt_no_such_key", "1"}};
+  struct plan p;
+  plan_init(&p, NULL, 0);
+  p.sysctl = bad_key;
+  p.n_sysctl = 1;
+  struct nsrt_err err = {0};
+  CHECK(rootfs_prepare(&p, &err) < 0, "a key with \"..\" accepted");
+  CHECK(strcmp(err.step, "sysctl") == 0 && err.errnum == EINVAL, "step %s errnum %d", err.step,
+        err.errnum);
+  CHECK(strstr(err.text, "kernel..msgmax") != NULL, "text \"%s\" does not name the key", err.text);
+
+  p.sysctl = missing;
+  CHECK(rootfs_prepare(&p, &err) < 0, "a missing key accepted");
+  CHECK(strcmp(err.step, "sysctl") == 0 && err.errnum == ENOENT, "step %s errnum %d", err.step,
+        err.errnum);
+  CHECK(strcmp(err.text, "open /proc/sys/kernel/nsrt_no_such_key") == 0, "text \"%s\"", err.text);
+  return 0;
+}
+
+Test(rootfs, sysctl_errors_name_the_key)
+{
+  struct child_opts o = {.flags = CLONE_NEWIPC};
+  run_child(&o, sysctl_errors);
+}
+
+/* ---- errors and failpoints --------------------------------------------------- */
+
+static int pivot_root_failpoint(void)
+{
+  nsrt_set_stage("init");
+  struct nsrt_err err = {0};
+  CHECK_OK(nsrt_fp_configure("init.pivot_root=err(EPERM)", 0, NULL, &err), &err);
+  struct mount_plan mounts[] = {{"/proc", "proc", "proc", 0, 0, NULL}};
+  struct plan p;
+  plan_init(&p, mounts, 1);
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK(rootfs_enter(&p, &err) < 0, "rootfs_enter passed an armed init.pivot_root");
+  CHECK(strcmp(err.stage, "init") == 0, "stage \"%s\"", err.stage);
+  CHECK(strcmp(err.step, "pivot_root") == 0, "step \"%s\"", err.step);
+  CHECK(err.errnum == EPERM, "errnum %d (%s)", err.errnum, strerror(err.errnum));
+  CHECK(strstr(err.text, fx.root) != NULL, "text \"%s\" does not name the rootfs", err.text);
+  /* nothing was pivoted: the host is still "/" */
+  struct stat st;
+  CHECK(stat(fx.dir, &st) == 0, "the root changed although pivot_root failed");
+  nsrt_fp_reset();
+  return 0;
+}
+
+Test(rootfs, pivot_root_failpoint_fails_enter)
+{
+  struct child_opts o = {0};
+  run_child(&o, pivot_root_failpoint);
+}
+
+static int mount_failpoint(void)
+{
+  nsrt_set_stage("init");
+  struct nsrt_err err = {0};
+  CHECK_OK(nsrt_fp_configure("init.mount=1*off->err(EIO)", 0, NULL, &err), &err);
+  struct mount_plan mounts[] = {
+      {"/proc", "proc", "proc", 0, 0, NULL},
+      {"/tmp", "tmpfs", "tmpfs", 0, 0, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, 2);
+  CHECK(rootfs_prepare(&p, &err) < 0, "rootfs_prepare passed an armed init.mount");
+  CHECK(strcmp(err.step, "mount") == 0 && err.errnum == EIO, "step %s errnum %d", err.step,
+        err.errnum);
+  CHECK(strcmp(err.text, "mount tmpfs tmpfs on /tmp") == 0, "text \"%s\"", err.text);
+  nsrt_fp_reset();
+  return 0;
+}
+
+Test(rootfs, mount_failpoint_names_the_mount)
+{
+  struct child_opts o = {0};
+  run_child(&o, mount_failpoint);
+}
+
+static int mount_error(void)
+{
+  struct mount_plan mounts[] = {{"/mnt/x", "nsrtnosuchfs", NULL, 0, 0, NULL}};
+  struct plan p;
+  plan_init(&p, mounts, 1);
+  struct nsrt_err err = {0};
+  CHECK(rootfs_prepare(&p, &err) < 0, "an unknown fs type mounted");
+  CHECK(strcmp(err.step, "mount") == 0 && err.errnum == ENODEV, "step %s errnum %d (%s)", err.step,
+        err.errnum, strerror(err.errnum));
+  CHECK(strcmp(err.text, "mount nsrtnosuchfs none on /mnt/x") == 0, "text \"%s\"", err.text);
+  return 0;
+}
+
+Test(rootfs, mount_error_names_type_source_destination)
+{
+  struct child_opts o = {0};
+  run_child(&o, mount_error);
+  /* the mount point was created inside the rootfs */
+  char path[256];
+  snprintf(path, sizeof(path), "%s/mnt/x", fx.root);
+  struct stat st;
+  cr_expect(stat(path, &st) == 0 && S_ISDIR(st.st_mode), "%s not created", path);
+}
+
+/* A joined mount namespace: no mounts, no devices, just a chroot. */
+static int joined_mount_ns(void)
+{
+  struct mount_plan mounts[] = {{"/proc", "proc", "proc", 0, 0, NULL}};
+  struct plan p;
+  plan_init(&p, mounts, 1);
+  p.ns[NS_MOUNT].mode = NS_JOIN;
+  p.root_readonly = true;
+  int before = count_mounts_under("/");
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  char cwd[256];
+  CHECK(getcwd(cwd, sizeof(cwd)) && strcmp(cwd, fx.root) == 0, "cwd %s after prepare", cwd);
+  CHECK(count_mounts_under("/") == before, "prepare mounted something");
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  char buf[64];
+  CHECK(read_text("/marker", buf, sizeof(buf)), "/marker not visible after chroot");
+  CHECK(getcwd(cwd, sizeof(cwd)) && strcmp(cwd, "/") == 0, "cwd %s after enter", cwd);
+  struct stat st;
+  CHECK(stat("/proc/self", &st) < 0 && errno == ENOENT, "proc mounted in a joined mount ns");
+  CHECK(stat("/dev/null", &st) < 0 && errno == ENOENT, "devices made in a joined mount ns");
+  return 0;
+}
+
+Test(rootfs, joined_mount_namespace_chroots)
+{
+  struct child_opts o = {0};
+  run_child(&o, joined_mount_ns);
+}
+
+/* A "host" whose mounts are all shared, as under systemd, with a shared
+ * mount inside the rootfs (rootfs/mnt).  The container mounts a tmpfs on
+ * /mnt/sub: with the default rslave it must not reach the host; with rshared
+ * or a non-recursive private it does (rootfs/mnt stays a peer of the host's),
+ * which is what those settings ask for.  pivot_root must work in all three. */
+static unsigned long propagation_under_test;
+
+static int container_for_shared_host(void)
+{
+  struct mount_plan mounts[] = {
+      {"/proc", "proc", "proc", 0, 0, NULL},
+      {"/mnt/sub", "tmpfs", "tmpfs", 0, 0, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, 2);
+  p.rootfs_propagation = propagation_under_test;
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  char buf[64];
+  CHECK(read_text("/marker", buf, sizeof(buf)), "/marker not visible");
+  CHECK(strcmp(mount_type_at("/mnt/sub"), "tmpfs") == 0, "/mnt/sub not mounted");
+  return 0;
+}
+
+static int shared_host(int want_host_mounts)
+{
+  char mnt[256];
+  snprintf(mnt, sizeof(mnt), "%s/mnt", fx.root);
+  CHECK(mount(NULL, "/", NULL, MS_REC | MS_SHARED, NULL) == 0, "make / rshared: %s",
+        strerror(errno));
+  CHECK(mount("tmpfs", mnt, "tmpfs", 0, NULL) == 0, "mount %s: %s", mnt, strerror(errno));
+  pid_t pid = fork();
+  CHECK(pid >= 0, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    if (unshare(CLONE_NEWNS) < 0)
+      _exit(child_fail("unshare: %s", strerror(errno)));
+    int ret = container_for_shared_host();
+    if (ret) {
+      /* this is another copy of child_msg: pass the text on */
+      ssize_t w = write(2, child_msg, strlen(child_msg));
+      (void)w;
+    }
+    _exit(ret);
+  }
+  int status = wait_child(pid, CHILD_TIMEOUT_MS);
+  CHECK(status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "container failed with rootfs_propagation %#lx (status %#x, see stderr)",
+        propagation_under_test, status);
+  int seen = count_mounts_under(fx.root);
+  CHECK(seen == want_host_mounts, "host sees %d mounts under the rootfs, want %d (propagation %#lx)",
+        seen, want_host_mounts, propagation_under_test);
+  return 0;
+}
+
+static int shared_host_keeps_container_mounts(void)
+{
+  return shared_host(1);
+}
+
+static int shared_host_receives_container_mounts(void)
+{
+  return shared_host(2);
+}
+
+Test(rootfs, default_propagation_keeps_container_mounts_from_the_host)
+{
+  propagation_under_test = 0;
+  struct child_opts o = {0};
+  run_child(&o, shared_host_keeps_container_mounts);
+}
+
+Test(rootfs, rshared_propagation_reaches_the_host_and_still_pivots)
+{
+  propagation_under_test = MS_SHARED | MS_REC;
+  struct child_opts o = {0};
+  run_child(&o, shared_host_receives_container_mounts);
+}
+
+Test(rootfs, nonrecursive_private_still_pivots)
+{
+  propagation_under_test = MS_PRIVATE;
+  struct child_opts o = {0};
+  run_child(&o, shared_host_receives_container_mounts);
+}
