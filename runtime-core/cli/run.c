@@ -57,13 +57,17 @@ static void remove_forwarding(void)
   signal_pipe_w = -1;
 }
 
+/* pidfd -1: no pidfd support; the pid is still safe to signal, as it
+ * stays ours until we reap it. */
 static void forward_pending(int pipe_r, int pidfd, pid_t pid)
 {
   unsigned char buf[64];
   ssize_t n;
   while ((n = read(pipe_r, buf, sizeof(buf))) > 0)
     for (ssize_t i = 0; i < n; i++) {
-      if (syscall(SYS_pidfd_send_signal, pidfd, (int)buf[i], NULL, 0) < 0 && errno != ESRCH)
+      int r = pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, (int)buf[i], NULL, 0)
+                         : kill(pid, buf[i]);
+      if (r < 0 && errno != ESRCH)
         nsrt_log(NSRT_LOG_WARN, "forward signal %d to %d: %s", buf[i], (int)pid,
                  strerror(errno));
       else
@@ -76,18 +80,20 @@ static void forward_pending(int pipe_r, int pidfd, pid_t pid)
 static int wait_container(pid_t pid, int pipe_r, struct nsrt_err *err)
 {
   cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (pidfd < 0)
+  if (pidfd < 0 && errno != ENOSYS)
     return nsrt_fail(err, errno, "wait", "pidfd_open %d", (int)pid);
   for (;;) {
     struct pollfd pfd[2] = {{.fd = pipe_r, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-    if (poll(pfd, 2, -1) < 0) {
+    /* Without a pidfd, look for the exit every 100 ms. */
+    int n = poll(pfd, pidfd >= 0 ? 2 : 1, pidfd >= 0 ? -1 : 100);
+    if (n < 0) {
       if (errno == EINTR)
         continue;
       return nsrt_fail(err, errno, "wait", "poll");
     }
     if (pfd[0].revents)
       forward_pending(pipe_r, pidfd, pid);
-    if (pfd[1].revents) {
+    if (pidfd < 0 || pfd[1].revents) {
       int status;
       pid_t r;
       do

@@ -246,21 +246,40 @@ int msg_validate(const struct msg *m, size_t got, struct nsrt_err *err)
   return validate_packet(m, got, NULL, "recv", err);
 }
 
+static bool waitid_nowait(idtype_t type, id_t id, siginfo_t *si, int flags)
+{
+  for (;;) {
+    memset(si, 0, sizeof(*si));
+    if (waitid(type, id, si, WEXITED | WNOWAIT | flags) == 0)
+      return true;
+    if (errno != EINTR)
+      return false;
+  }
+}
+
 /* Wait (bounded) for our child pid to end and read how, leaving it a zombie
  * for its owner to reap.  False when it is not our child or still running. */
 static bool peer_ended(pid_t pid, siginfo_t *si)
 {
+  int64_t deadline = now_ms() + PEER_EXIT_GRACE_MS;
   cleanup_close int pidfd = pidfd_open(pid, 0);
-  if (pidfd < 0)
-    return false;
-  if (wait_readable(pidfd, now_ms() + PEER_EXIT_GRACE_MS) <= 0)
-    return false;
-  for (;;) {
-    memset(si, 0, sizeof(*si));
-    if (waitid((idtype_t)P_PIDFD, (id_t)pidfd, si, WEXITED | WNOWAIT) == 0)
-      return si->si_pid != 0;
-    if (errno != EINTR)
+  if (pidfd >= 0) {
+    if (wait_readable(pidfd, deadline) <= 0)
       return false;
+    return waitid_nowait((idtype_t)P_PIDFD, (id_t)pidfd, si, 0) && si->si_pid != 0;
+  }
+  if (errno != ENOSYS)
+    return false;
+  /* No pidfd_open (old kernel, or valgrind): poll for the zombie instead. */
+  for (;;) {
+    if (!waitid_nowait(P_PID, (id_t)pid, si, WNOHANG))
+      return false;
+    if (si->si_pid != 0)
+      return true;
+    if (now_ms() >= deadline)
+      return false;
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+    nanosleep(&tick, NULL);
   }
 }
 

@@ -208,44 +208,67 @@ static int64_t now_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void kill_and_reap(pid_t child, int pidfd)
+{
+  if (pidfd < 0 || pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0)
+    kill(child, SIGKILL);
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+/* 1 when our child has ended (still to be reaped) before deadline_ms, 0 when
+ * not, -1 with errno on error. */
+static int child_ended_by(pid_t child, int pidfd, int64_t deadline_ms)
+{
+  for (;;) {
+    int64_t left = deadline_ms - now_ms();
+    if (pidfd < 0) {
+      /* No pidfd_open (old kernel, or valgrind): poll for the zombie. */
+      siginfo_t si;
+      memset(&si, 0, sizeof(si));
+      if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT | WNOHANG) < 0) {
+        if (errno == EINTR)
+          continue;
+        return -1;
+      }
+      if (si.si_pid != 0)
+        return 1;
+      if (left <= 0)
+        return 0;
+      struct timespec tick = {.tv_sec = 0, .tv_nsec = 10 * 1000000L};
+      nanosleep(&tick, NULL);
+      continue;
+    }
+    if (left <= 0)
+      return 0;
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    int ret = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+    if (ret > 0)
+      return 1;
+    if (ret < 0 && errno != EINTR)
+      return -1;
+  }
+}
+
 /* Wait for our child to end within HELPER_TIMEOUT_MS; kill and reap it
- * otherwise.  Returns the wait status, or -1 with errno. */
+ * otherwise (ETIMEDOUT).  Returns the wait status, or -1 with errno. */
 static int wait_child_bounded(pid_t child)
 {
-  int status;
   cleanup_close int pidfd = pidfd_open(child, 0);
-  if (pidfd >= 0) {
-    int64_t deadline = now_ms() + HELPER_TIMEOUT_MS;
-    int ready = 0;
-    for (;;) {
-      int64_t left = deadline - now_ms();
-      if (left <= 0)
-        break;
-      struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-      int ret = poll(&pfd, 1, (int)left);
-      if (ret > 0) {
-        ready = 1;
-        break;
-      }
-      if (ret < 0 && errno != EINTR)
-        break;
-    }
-    if (!ready) {
-      pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-      while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-        ;
-      errno = ETIMEDOUT;
-      return -1;
-    }
-  } else {
-    /* Without a pidfd there is no bounded wait: do not wait unbounded. */
-    int saved = errno;
-    kill(child, SIGKILL);
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-      ;
-    errno = saved;
+  if (pidfd < 0 && errno != ENOSYS) {
+    int e = errno;
+    kill_and_reap(child, -1);
+    errno = e;
     return -1;
   }
+  int ended = child_ended_by(child, pidfd, now_ms() + HELPER_TIMEOUT_MS);
+  if (ended <= 0) {
+    int e = ended == 0 ? ETIMEDOUT : errno;
+    kill_and_reap(child, pidfd);
+    errno = e;
+    return -1;
+  }
+  int status;
   for (;;) {
     if (waitpid(child, &status, 0) == child)
       return status;

@@ -58,21 +58,93 @@ static int start_timeout_ms(void)
   return (int)v;
 }
 
-/* Open a pidfd on the container's init and make sure it is still the process
- * the state recorded: once the pidfd is open the pid cannot be reused under
- * us, so a start time that matches now keeps matching. */
-static int open_init_pidfd(const struct container_state *st)
+/* The container's init, pinned.  With a pidfd the pid cannot be reused
+ * under us once the start time has been checked.  Without pidfd_open
+ * (kernels before 5.3, valgrind) pidfd is -1 and each use re-checks the
+ * start time first: a small race instead of no operation at all. */
+struct init_ref {
+  const struct container_state *st;
+  int pidfd;
+};
+
+static bool init_is_recorded_process(const struct container_state *st)
 {
-  int fd = sys_pidfd_open(st->pid);
-  if (fd < 0)
-    return -1;
   unsigned long long start;
-  if (proc_start_time(st->pid, &start) < 0 || start != st->pid_start) {
-    close(fd);
+  return proc_start_time(st->pid, &start) == 0 && start == st->pid_start;
+}
+
+/* 0, or -1 with errno (ESRCH: the recorded process is gone). */
+static int init_open(const struct container_state *st, struct init_ref *ref)
+{
+  ref->st = st;
+  ref->pidfd = sys_pidfd_open(st->pid);
+  if (ref->pidfd < 0 && errno != ENOSYS)
+    return -1;
+  if (!init_is_recorded_process(st)) {
+    if (ref->pidfd >= 0)
+      close(ref->pidfd);
+    ref->pidfd = -1;
     errno = ESRCH;
     return -1;
   }
-  return fd;
+  return 0;
+}
+
+static void init_close(struct init_ref *ref)
+{
+  if (ref->pidfd >= 0)
+    close(ref->pidfd);
+  ref->pidfd = -1;
+}
+
+static int init_signal(const struct init_ref *ref, int sig)
+{
+  if (ref->pidfd >= 0)
+    return sys_pidfd_send_signal(ref->pidfd, sig);
+  if (!init_is_recorded_process(ref->st)) {
+    errno = ESRCH;
+    return -1;
+  }
+  return kill(ref->st->pid, sig);
+}
+
+/* Wait until the init has died (a zombie counts), up to timeout_ms.  0, or
+ * -1 with errno (ETIMEDOUT). */
+static int init_wait_dead(const struct init_ref *ref, int timeout_ms)
+{
+  long long deadline = monotonic_ms() + timeout_ms;
+  for (;;) {
+    long long left = deadline - monotonic_ms();
+    if (left <= 0) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    if (ref->pidfd >= 0) {
+      /* A pidfd becomes readable when the process exits, reaped or not. */
+      struct pollfd pfd = {.fd = ref->pidfd, .events = POLLIN};
+      int n = poll(&pfd, 1, (int)left);
+      if (n < 0 && errno != EINTR)
+        return -1;
+      if (n > 0)
+        return 0;
+    } else {
+      if (state_status(ref->st) == STATUS_STOPPED)
+        return 0;
+      struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
+/* Reap the dead init when it is our child (run, tests); otherwise its
+ * parent does, and ECHILD is expected. */
+static void init_reap_if_child(const struct init_ref *ref)
+{
+  siginfo_t info = {0};
+  if (ref->pidfd >= 0)
+    waitid(P_PIDFD, (id_t)ref->pidfd, &info, WEXITED | WNOHANG);
+  else
+    waitid(P_PID, (id_t)ref->st->pid, &info, WEXITED | WNOHANG);
 }
 
 /* The hooks of create time, from hooks.json in the state dir (absent: none). */
@@ -261,19 +333,22 @@ static int kill_loaded(const struct container_state *st, int sig, struct nsrt_er
   if (s != STATUS_CREATED && s != STATUS_RUNNING)
     return nsrt_fail_at(err, "kill", 0, "status", "container %s is %s, not created or running",
                         st->id, state_status_name(s));
-  cleanup_close int pidfd = -1;
-  if (FP_FAILS("kill.pidfd_open") || (pidfd = open_init_pidfd(st)) < 0) {
+  struct init_ref init;
+  if (FP_FAILS("kill.pidfd_open") || init_open(st, &init) < 0) {
     if (errno == ESRCH)
       return nsrt_fail_at(err, "kill", 0, "status",
                           "container %s is stopped, not created or running", st->id);
     return nsrt_fail_at(err, "kill", errno, "pidfd_open", "init %d of container %s",
                         (int)st->pid, st->id);
   }
-  if (FP_FAILS("kill.send_signal") || sys_pidfd_send_signal(pidfd, sig) < 0)
-    return nsrt_fail_at(err, "kill", errno, "send_signal", "signal %d to init %d of container %s",
-                        sig, (int)st->pid, st->id);
-  nsrt_debug("container %s: sent signal %d to %d", st->id, sig, (int)st->pid);
-  return 0;
+  int ret = 0;
+  if (FP_FAILS("kill.send_signal") || init_signal(&init, sig) < 0)
+    ret = nsrt_fail_at(err, "kill", errno, "send_signal", "signal %d to init %d of container %s",
+                       sig, (int)st->pid, st->id);
+  else
+    nsrt_debug("container %s: sent signal %d to %d", st->id, sig, (int)st->pid);
+  init_close(&init);
+  return ret;
 }
 
 int nsrt_kill(const char *root, const char *id, int sig, struct nsrt_err *err)
@@ -286,42 +361,28 @@ int nsrt_kill(const char *root, const char *id, int sig, struct nsrt_err *err)
   return ret;
 }
 
-/* SIGKILL the init and wait, bounded, until it has died.  The init may be a
- * child of ours (run, tests): then it is reaped too, otherwise its parent
- * reaps it and a dead-but-unreaped init already counts as stopped. */
+/* SIGKILL the init and wait, bounded, until it has died. */
 static int kill_and_wait(const struct container_state *st, struct nsrt_err *err)
 {
-  cleanup_close int pidfd = open_init_pidfd(st);
-  if (pidfd < 0) {
+  struct init_ref init;
+  if (init_open(st, &init) < 0) {
     if (errno == ESRCH)
       return 0; /* died on its own meanwhile */
     return nsrt_fail_at(err, "delete", errno, "pidfd_open", "init %d of container %s",
                         (int)st->pid, st->id);
   }
-  if (FP_FAILS("delete.kill") || sys_pidfd_send_signal(pidfd, SIGKILL) < 0) {
-    if (errno != ESRCH)
-      return nsrt_fail_at(err, "delete", errno, "kill", "SIGKILL to init %d of container %s",
-                          (int)st->pid, st->id);
-  }
-  long long deadline = monotonic_ms() + DELETE_KILL_TIMEOUT_MS;
-  for (;;) {
-    long long left = deadline - monotonic_ms();
-    if (left <= 0)
-      return nsrt_fail_at(err, "delete", ETIMEDOUT, "wait_dead",
-                          "init %d of container %s still alive %d ms after SIGKILL",
-                          (int)st->pid, st->id, DELETE_KILL_TIMEOUT_MS);
-    /* A pidfd becomes readable when the process exits, reaped or not. */
-    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-    int n = poll(&pfd, 1, (int)left);
-    if (n < 0 && errno != EINTR)
-      return nsrt_fail_at(err, "delete", errno, "wait_dead", "poll init %d", (int)st->pid);
-    if (n > 0)
-      break;
-  }
-  siginfo_t info = {0};
-  /* ECHILD: not our child, its parent reaps it. */
-  waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG);
-  return 0;
+  int ret = 0;
+  if ((FP_FAILS("delete.kill") || init_signal(&init, SIGKILL) < 0) && errno != ESRCH)
+    ret = nsrt_fail_at(err, "delete", errno, "kill", "SIGKILL to init %d of container %s",
+                       (int)st->pid, st->id);
+  else if (init_wait_dead(&init, DELETE_KILL_TIMEOUT_MS) < 0)
+    ret = nsrt_fail_at(err, "delete", errno, "wait_dead",
+                       "init %d of container %s still alive %d ms after SIGKILL", (int)st->pid,
+                       st->id, DELETE_KILL_TIMEOUT_MS);
+  else
+    init_reap_if_child(&init);
+  init_close(&init);
+  return ret;
 }
 
 /* A directory without state.json is a create that was interrupted hard, or

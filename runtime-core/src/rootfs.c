@@ -69,15 +69,104 @@ static const char *mount_type_name(const struct mount_plan *m)
   return mount_is_bind(m) ? "bind" : "none";
 }
 
+/* Symlinks followed in one lookup, as the kernel allows. */
+#define MAX_LINKS 40
+
+static bool same_inode(int a, int b)
+{
+  struct stat sa, sb;
+  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+
+/* What openat2(RESOLVE_IN_ROOT) does, one component at a time, for kernels
+ * older than 5.6 and for tools that do not know openat2 (valgrind): every
+ * component is opened O_NOFOLLOW, a symlink's text is resolved again from
+ * rootfd (absolute) or the current directory (relative), and ".." stops at
+ * rootfd.  Magic links are never followed, only their text. */
+static int open_in_root_walk(int rootfd, const char *path, int flags)
+{
+  cleanup_free char *rest = strdup(path);
+  cleanup_close int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (!rest || cur < 0)
+    return -1;
+  int links = 0;
+  const char *p = rest;
+  for (;;) {
+    while (*p == '/')
+      p++;
+    if (!*p)
+      break;
+    const char *end = strchrnul(p, '/');
+    char name[NAME_MAX + 1];
+    if ((size_t)(end - p) > NAME_MAX) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(name, p, end - p);
+    name[end - p] = '\0';
+    p = end;
+    if (strcmp(name, ".") == 0 || (strcmp(name, "..") == 0 && same_inode(cur, rootfd)))
+      continue;
+    int next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0)
+      return -1;
+    struct stat st;
+    if (fstat(next, &st) < 0 || !S_ISLNK(st.st_mode)) {
+      close(cur);
+      cur = next;
+      continue;
+    }
+    char target[PATH_MAX];
+    ssize_t n = readlinkat(next, "", target, sizeof(target) - 1);
+    close(next);
+    if (n < 0)
+      return -1;
+    if (++links > MAX_LINKS) {
+      errno = ELOOP;
+      return -1;
+    }
+    target[n] = '\0';
+    char *expanded;
+    if (asprintf(&expanded, "%s%s", target, p) < 0)
+      return -1;
+    free(rest);
+    rest = expanded;
+    p = rest;
+    if (target[0] == '/') {
+      close(cur);
+      cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (cur < 0)
+        return -1;
+    }
+  }
+  struct stat st;
+  if (fstat(cur, &st) < 0)
+    return -1;
+  if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
+    errno = ENOTDIR;
+    return -1;
+  }
+  return take_fd(&cur);
+}
+
 /* An O_PATH fd for path resolved inside the rootfs: absolute symlinks and ".."
- * stop at rootfd, and magic links (/proc/self/...) are refused. */
+ * stop at rootfd, and magic links (/proc/self/...) are refused.  flags: 0 or
+ * O_DIRECTORY. */
 static int open_in_root(int rootfd, const char *path, int flags)
 {
-  struct open_how how = {
-      .flags = (unsigned long long)(O_PATH | O_CLOEXEC | flags),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+  static bool no_openat2;
+  if (!no_openat2) {
+    struct open_how how = {
+        .flags = (unsigned long long)(O_PATH | O_CLOEXEC | flags),
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    if (fd >= 0 || errno != ENOSYS)
+      return fd;
+    no_openat2 = true;
+  }
+  return open_in_root_walk(rootfd, path, flags);
 }
 
 /* The path to create instead of one that runs into a dangling symlink: the
@@ -101,9 +190,6 @@ static char *path_through_link(int dirfd, const char *name, const char *path, si
   }
   return out;
 }
-
-/* Symlinks followed through while creating, as the kernel allows in a lookup. */
-#define CREATE_MAX_LINKS 40
 
 /* Open path inside the rootfs, creating missing directories (0755) on the way
  * and, when missing, the last component: an empty file when want_file, else a
@@ -154,7 +240,7 @@ static int open_or_create_at(int rootfd, const char *path, bool want_file, const
       fd = open_in_root(rootfd, buf, open_flags);
       if (fd < 0 && errno == ENOENT && rc < 0) {
         /* it exists but does not resolve: a dangling symlink; create its target */
-        if (links >= CREATE_MAX_LINKS)
+        if (links >= MAX_LINKS)
           return nsrt_fail(err, ELOOP, step, "create %s in the rootfs", path);
         cleanup_free char *via = path_through_link(dirfd, name, path, i, path + end);
         if (!via)
@@ -499,23 +585,44 @@ int rootfs_prepare(const struct plan *p, struct nsrt_err *err)
 
 /* ---- 6. pivot_root -------------------------------------------------------- */
 
+/* pivot_root(".", ".") stacks the old root on top of the new one.  The old
+ * root is made a slave before it is detached, or the detach would propagate
+ * to its peers and unmount their copies of shared mounts, the container's
+ * included.  It is reached through an fd taken before the pivot: after it,
+ * "." in mount(2) names the new root underneath, and making that a slave
+ * would drop the propagation the spec asked for. */
+static int pivot_into(const struct plan *p, struct nsrt_err *err)
+{
+  cleanup_close int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (oldroot < 0)
+    return nsrt_fail(err, errno, "pivot_root", "open the old root");
+  cleanup_close int newroot = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (newroot < 0)
+    return nsrt_fail(err, errno, "pivot_root", "open %s", p->root_path);
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return nsrt_fail(err, errno, "pivot_root", "pivot_root into %s", p->root_path);
+  if (fchdir(oldroot) < 0)
+    return nsrt_fail(err, errno, "pivot_root", "enter the old root");
+  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return nsrt_fail(err, errno, "pivot_root", "make the old root a slave");
+  if (umount2(".", MNT_DETACH) < 0)
+    return nsrt_fail(err, errno, "pivot_root", "detach the old root");
+  if (fchdir(newroot) < 0)
+    return nsrt_fail(err, errno, "pivot_root", "enter %s", p->root_path);
+  return 0;
+}
+
 static int enter_root(const struct plan *p, bool new_mountns, struct nsrt_err *err)
 {
   if (FP_FAILS("init.pivot_root"))
     return nsrt_fail(err, errno, "pivot_root", "%s into %s", new_mountns ? "pivot_root" : "chroot",
                      p->root_path);
-  if (!new_mountns) {
-    if (chroot(".") < 0)
-      return nsrt_fail(err, errno, "pivot_root", "chroot into %s", p->root_path);
-  } else {
-    /* the old root ends up stacked on ".", so no directory for it is needed */
-    if (syscall(SYS_pivot_root, ".", ".") < 0)
-      return nsrt_fail(err, errno, "pivot_root", "pivot_root into %s", p->root_path);
-    /* slave first, so detaching the old root cannot propagate to the host */
-    if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-      return nsrt_fail(err, errno, "pivot_root", "make the old root a slave");
-    if (umount2(".", MNT_DETACH) < 0)
-      return nsrt_fail(err, errno, "pivot_root", "detach the old root");
+  if (new_mountns) {
+    int ret = pivot_into(p, err);
+    if (ret < 0)
+      return ret;
+  } else if (chroot(".") < 0) {
+    return nsrt_fail(err, errno, "pivot_root", "chroot into %s", p->root_path);
   }
   if (chdir("/") < 0)
     return nsrt_fail(err, errno, "pivot_root", "chdir to / in %s", p->root_path);

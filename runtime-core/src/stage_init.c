@@ -313,7 +313,7 @@ static int run_init(struct init_state *s, struct nsrt_err *err)
   if (ret == 0)
     ret = request_runtime_hooks(s, err);
   if (ret == 0)
-    ret = run_hooks_here(s, &p->hooks.create_container, "createContainer", "created", err);
+    ret = run_hooks_here(s, &p->hooks.create_container, "createContainer", "creating", err);
   if (ret == 0)
     ret = rootfs_enter(p, err);
   if (ret == 0 && p->seccomp.present && !p->no_new_privileges)

@@ -114,8 +114,9 @@ static void setup_rootfs(void)
   cr_assert_eq(symlink(fx.outside, path), 0, "symlink %s: %s", path, strerror(errno));
 }
 
-/* Mount points in this process's mountinfo that start with prefix. */
-static int count_mounts_under(const char *prefix)
+/* Mounts in this process's mountinfo whose mount point is prefix (exact) or
+ * is prefix or below it. */
+static int count_mounts(const char *prefix, bool exact)
 {
   FILE *f = fopen("/proc/self/mountinfo", "re");
   if (!f)
@@ -124,12 +125,15 @@ static int count_mounts_under(const char *prefix)
   size_t cap = 0;
   int n = 0;
   size_t plen = strlen(prefix);
-  if (plen == 1 && prefix[0] == '/')
+  if (!exact && strcmp(prefix, "/") == 0)
     plen = 0; /* everything */
   while (getline(&line, &cap, f) > 0) {
     char mp[4096];
-    if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1 && strncmp(mp, prefix, plen) == 0 &&
-        (plen == 0 || mp[plen] == '\0' || mp[plen] == '/'))
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+      continue;
+    if (exact ? strcmp(mp, prefix) == 0
+              : strncmp(mp, prefix, plen) == 0 &&
+                    (plen == 0 || mp[plen] == '\0' || mp[plen] == '/'))
       n++;
   }
   free(line);
@@ -137,11 +141,14 @@ static int count_mounts_under(const char *prefix)
   return n;
 }
 
-/* Mounts whose mount point is exactly mp. */
+static int count_mounts_under(const char *prefix)
+{
+  return count_mounts(prefix, false);
+}
+
 static int count_mounts_at(const char *mp)
 {
-  return count_mounts_under(mp) - (strcmp(mp, "/") == 0 ? 0 : 0) -
-         (strcmp(mp, "/") == 0 ? count_mounts_under("/") - count_mount_lines(mp) : 0);
+  return count_mounts(mp, true);
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -355,11 +362,11 @@ static bool read_text(const char *path, char *buf, size_t len)
   return true;
 }
 
-/* The fs type of the topmost mount at mp, or "" when nothing is mounted there. */
-static const char *mount_type_at(const char *mp)
+/* The mountinfo line of the topmost mount at mp, or "". */
+static const char *mount_line_at(const char *mp)
 {
-  static char type[64];
-  type[0] = '\0';
+  static char found[4096];
+  found[0] = '\0';
   FILE *f = fopen("/proc/self/mountinfo", "re");
   if (!f)
     return "(no mountinfo)";
@@ -367,12 +374,22 @@ static const char *mount_type_at(const char *mp)
   size_t cap = 0;
   while (getline(&line, &cap, f) > 0) {
     char point[4096];
-    const char *sep = strstr(line, " - ");
-    if (sep && sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && strcmp(point, mp) == 0)
-      sscanf(sep + 3, "%63s", type);
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 && strcmp(point, mp) == 0)
+      snprintf(found, sizeof(found), "%s", line);
   }
   free(line);
   fclose(f);
+  return found;
+}
+
+/* The fs type of the topmost mount at mp, or "" when nothing is mounted there. */
+static const char *mount_type_at(const char *mp)
+{
+  static char type[64];
+  type[0] = '\0';
+  const char *sep = strstr(mount_line_at(mp), " - ");
+  if (sep)
+    sscanf(sep + 3, "%63s", type);
   return type;
 }
 
@@ -463,7 +480,7 @@ static int full_container_as_root(void)
       STD_MOUNTS,
       {"/etc/bound", NULL, fx.host_file, MS_BIND | MS_RDONLY, 0, NULL},
       /* rootfs/evil -> the host's fx.outside: must land in rootfs/<fx.outside>/sub */
-      {"/evil/sub", "tmpfs", "tmpfs", 0, MS_PRIVATE, NULL},
+      {"/evil/sub", "tmpfs", "tmpfs", 0, MS_SHARED, NULL},
   };
   struct plan p;
   plan_init(&p, mounts, sizeof(mounts) / sizeof(mounts[0]));
@@ -489,6 +506,8 @@ static int full_container_as_root(void)
   snprintf(inside_sub, sizeof(inside_sub), "%s/sub", fx.outside);
   CHECK(strcmp(mount_type_at(inside_sub), "tmpfs") == 0,
         "tmpfs for /evil/sub not at %s inside the rootfs", inside_sub);
+  CHECK(strstr(mount_line_at(inside_sub), " shared:") != NULL,
+        "propagation of /evil/sub not applied: %s", mount_line_at(inside_sub));
   CHECK(strcmp(mount_type_at("/dev/null"), "devtmpfs") == 0, "/dev/null is not a bind of the host's");
   return 0;
 }
