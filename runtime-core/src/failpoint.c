@@ -19,10 +19,10 @@
 #include "cleanup.h"
 #include "error.h"
 
-#define FP_STAGE "failpoint"
+#define FP_STAGE    "failpoint"
 #define FP_VAR_SPEC "NSRT_FAILPOINTS"
 #define FP_VAR_SEED "NSRT_FAILPOINT_SEED"
-#define FP_VAR_LOG "NSRT_FAILPOINT_LOG"
+#define FP_VAR_LOG  "NSRT_FAILPOINT_LOG"
 
 /* One parsed term: [P%][N*]action[(arg)]. */
 struct fp_term {
@@ -34,8 +34,8 @@ struct fp_term {
 
 struct fp_chain {
   size_t nterms;
-  size_t cur;       /* index of the current term; == nterms when exhausted */
-  uint64_t left;    /* hits left for the current term when it has a count */
+  size_t cur;    /* index of the current term; == nterms when exhausted */
+  uint64_t left; /* hits left for the current term when it has a count */
   struct fp_term terms[];
 };
 
@@ -95,9 +95,9 @@ const char *nsrt_fp_kind_name(enum fp_kind kind)
 }
 
 static const char *const act_names[] = {
-    [FP_OFF] = "off",         [FP_ERR] = "err",   [FP_EXIT] = "exit",   [FP_KILL] = "kill",
-    [FP_SLEEP] = "sleep",     [FP_PAUSE] = "pause", [FP_SHORT] = "short",
-    [FP_CORRUPT] = "corrupt", [FP_DROP] = "drop", [FP_DUP] = "dup",
+    [FP_OFF] = "off",     [FP_ERR] = "err",     [FP_EXIT] = "exit",   [FP_KILL] = "kill",
+    [FP_SLEEP] = "sleep", [FP_PAUSE] = "pause", [FP_SHORT] = "short", [FP_CORRUPT] = "corrupt",
+    [FP_DROP] = "drop",   [FP_DUP] = "dup",
 };
 
 const char *nsrt_fp_act_name(enum fp_act act)
@@ -145,164 +145,161 @@ static bool act_applies(enum fp_act act, enum fp_kind kind)
 
 /* ---- errno names ------------------------------------------------------- */
 
-struct errno_name {
+/* Indexed by number, so each number has one (canonical) name. */
+static const char *const errno_names[] = {[EPERM] = "EPERM",
+                                          [ENOENT] = "ENOENT",
+                                          [ESRCH] = "ESRCH",
+                                          [EINTR] = "EINTR",
+                                          [EIO] = "EIO",
+                                          [ENXIO] = "ENXIO",
+                                          [E2BIG] = "E2BIG",
+                                          [ENOEXEC] = "ENOEXEC",
+                                          [EBADF] = "EBADF",
+                                          [ECHILD] = "ECHILD",
+                                          [EAGAIN] = "EAGAIN",
+                                          [ENOMEM] = "ENOMEM",
+                                          [EACCES] = "EACCES",
+                                          [EFAULT] = "EFAULT",
+                                          [ENOTBLK] = "ENOTBLK",
+                                          [EBUSY] = "EBUSY",
+                                          [EEXIST] = "EEXIST",
+                                          [EXDEV] = "EXDEV",
+                                          [ENODEV] = "ENODEV",
+                                          [ENOTDIR] = "ENOTDIR",
+                                          [EISDIR] = "EISDIR",
+                                          [EINVAL] = "EINVAL",
+                                          [ENFILE] = "ENFILE",
+                                          [EMFILE] = "EMFILE",
+                                          [ENOTTY] = "ENOTTY",
+                                          [ETXTBSY] = "ETXTBSY",
+                                          [EFBIG] = "EFBIG",
+                                          [ENOSPC] = "ENOSPC",
+                                          [ESPIPE] = "ESPIPE",
+                                          [EROFS] = "EROFS",
+                                          [EMLINK] = "EMLINK",
+                                          [EPIPE] = "EPIPE",
+                                          [EDOM] = "EDOM",
+                                          [ERANGE] = "ERANGE",
+                                          [EDEADLK] = "EDEADLK",
+                                          [ENAMETOOLONG] = "ENAMETOOLONG",
+                                          [ENOLCK] = "ENOLCK",
+                                          [ENOSYS] = "ENOSYS",
+                                          [ENOTEMPTY] = "ENOTEMPTY",
+                                          [ELOOP] = "ELOOP",
+                                          [ENOMSG] = "ENOMSG",
+                                          [EIDRM] = "EIDRM",
+                                          [ECHRNG] = "ECHRNG",
+                                          [EL2NSYNC] = "EL2NSYNC",
+                                          [EL3HLT] = "EL3HLT",
+                                          [EL3RST] = "EL3RST",
+                                          [ELNRNG] = "ELNRNG",
+                                          [EUNATCH] = "EUNATCH",
+                                          [ENOCSI] = "ENOCSI",
+                                          [EL2HLT] = "EL2HLT",
+                                          [EBADE] = "EBADE",
+                                          [EBADR] = "EBADR",
+                                          [EXFULL] = "EXFULL",
+                                          [ENOANO] = "ENOANO",
+                                          [EBADRQC] = "EBADRQC",
+                                          [EBADSLT] = "EBADSLT",
+                                          [EBFONT] = "EBFONT",
+                                          [ENOSTR] = "ENOSTR",
+                                          [ENODATA] = "ENODATA",
+                                          [ETIME] = "ETIME",
+                                          [ENOSR] = "ENOSR",
+                                          [ENONET] = "ENONET",
+                                          [ENOPKG] = "ENOPKG",
+                                          [EREMOTE] = "EREMOTE",
+                                          [ENOLINK] = "ENOLINK",
+                                          [EADV] = "EADV",
+                                          [ESRMNT] = "ESRMNT",
+                                          [ECOMM] = "ECOMM",
+                                          [EPROTO] = "EPROTO",
+                                          [EMULTIHOP] = "EMULTIHOP",
+                                          [EDOTDOT] = "EDOTDOT",
+                                          [EBADMSG] = "EBADMSG",
+                                          [EOVERFLOW] = "EOVERFLOW",
+                                          [ENOTUNIQ] = "ENOTUNIQ",
+                                          [EBADFD] = "EBADFD",
+                                          [EREMCHG] = "EREMCHG",
+                                          [ELIBACC] = "ELIBACC",
+                                          [ELIBBAD] = "ELIBBAD",
+                                          [ELIBSCN] = "ELIBSCN",
+                                          [ELIBMAX] = "ELIBMAX",
+                                          [ELIBEXEC] = "ELIBEXEC",
+                                          [EILSEQ] = "EILSEQ",
+                                          [ERESTART] = "ERESTART",
+                                          [ESTRPIPE] = "ESTRPIPE",
+                                          [EUSERS] = "EUSERS",
+                                          [ENOTSOCK] = "ENOTSOCK",
+                                          [EDESTADDRREQ] = "EDESTADDRREQ",
+                                          [EMSGSIZE] = "EMSGSIZE",
+                                          [EPROTOTYPE] = "EPROTOTYPE",
+                                          [ENOPROTOOPT] = "ENOPROTOOPT",
+                                          [EPROTONOSUPPORT] = "EPROTONOSUPPORT",
+                                          [ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
+                                          [EOPNOTSUPP] = "EOPNOTSUPP",
+                                          [EPFNOSUPPORT] = "EPFNOSUPPORT",
+                                          [EAFNOSUPPORT] = "EAFNOSUPPORT",
+                                          [EADDRINUSE] = "EADDRINUSE",
+                                          [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+                                          [ENETDOWN] = "ENETDOWN",
+                                          [ENETUNREACH] = "ENETUNREACH",
+                                          [ENETRESET] = "ENETRESET",
+                                          [ECONNABORTED] = "ECONNABORTED",
+                                          [ECONNRESET] = "ECONNRESET",
+                                          [ENOBUFS] = "ENOBUFS",
+                                          [EISCONN] = "EISCONN",
+                                          [ENOTCONN] = "ENOTCONN",
+                                          [ESHUTDOWN] = "ESHUTDOWN",
+                                          [ETOOMANYREFS] = "ETOOMANYREFS",
+                                          [ETIMEDOUT] = "ETIMEDOUT",
+                                          [ECONNREFUSED] = "ECONNREFUSED",
+                                          [EHOSTDOWN] = "EHOSTDOWN",
+                                          [EHOSTUNREACH] = "EHOSTUNREACH",
+                                          [EALREADY] = "EALREADY",
+                                          [EINPROGRESS] = "EINPROGRESS",
+                                          [ESTALE] = "ESTALE",
+                                          [EUCLEAN] = "EUCLEAN",
+                                          [ENOTNAM] = "ENOTNAM",
+                                          [ENAVAIL] = "ENAVAIL",
+                                          [EISNAM] = "EISNAM",
+                                          [EREMOTEIO] = "EREMOTEIO",
+                                          [EDQUOT] = "EDQUOT",
+                                          [ENOMEDIUM] = "ENOMEDIUM",
+                                          [EMEDIUMTYPE] = "EMEDIUMTYPE",
+                                          [ECANCELED] = "ECANCELED",
+                                          [ENOKEY] = "ENOKEY",
+                                          [EKEYEXPIRED] = "EKEYEXPIRED",
+                                          [EKEYREVOKED] = "EKEYREVOKED",
+                                          [EKEYREJECTED] = "EKEYREJECTED",
+                                          [EOWNERDEAD] = "EOWNERDEAD",
+                                          [ENOTRECOVERABLE] = "ENOTRECOVERABLE",
+                                          [ERFKILL] = "ERFKILL",
+                                          [EHWPOISON] = "EHWPOISON"};
+
+/* Other names of numbers above. */
+static const struct {
   const char *name;
   int num;
-};
-
-/* Canonical names first: nsrt_errno_name returns the first match. */
-static const struct errno_name errno_names[] = {
-    {"EPERM", EPERM},
-    {"ENOENT", ENOENT},
-    {"ESRCH", ESRCH},
-    {"EINTR", EINTR},
-    {"EIO", EIO},
-    {"ENXIO", ENXIO},
-    {"E2BIG", E2BIG},
-    {"ENOEXEC", ENOEXEC},
-    {"EBADF", EBADF},
-    {"ECHILD", ECHILD},
-    {"EAGAIN", EAGAIN},
-    {"ENOMEM", ENOMEM},
-    {"EACCES", EACCES},
-    {"EFAULT", EFAULT},
-    {"ENOTBLK", ENOTBLK},
-    {"EBUSY", EBUSY},
-    {"EEXIST", EEXIST},
-    {"EXDEV", EXDEV},
-    {"ENODEV", ENODEV},
-    {"ENOTDIR", ENOTDIR},
-    {"EISDIR", EISDIR},
-    {"EINVAL", EINVAL},
-    {"ENFILE", ENFILE},
-    {"EMFILE", EMFILE},
-    {"ENOTTY", ENOTTY},
-    {"ETXTBSY", ETXTBSY},
-    {"EFBIG", EFBIG},
-    {"ENOSPC", ENOSPC},
-    {"ESPIPE", ESPIPE},
-    {"EROFS", EROFS},
-    {"EMLINK", EMLINK},
-    {"EPIPE", EPIPE},
-    {"EDOM", EDOM},
-    {"ERANGE", ERANGE},
-    {"EDEADLK", EDEADLK},
-    {"ENAMETOOLONG", ENAMETOOLONG},
-    {"ENOLCK", ENOLCK},
-    {"ENOSYS", ENOSYS},
-    {"ENOTEMPTY", ENOTEMPTY},
-    {"ELOOP", ELOOP},
-    {"ENOMSG", ENOMSG},
-    {"EIDRM", EIDRM},
-    {"ECHRNG", ECHRNG},
-    {"EL2NSYNC", EL2NSYNC},
-    {"EL3HLT", EL3HLT},
-    {"EL3RST", EL3RST},
-    {"ELNRNG", ELNRNG},
-    {"EUNATCH", EUNATCH},
-    {"ENOCSI", ENOCSI},
-    {"EL2HLT", EL2HLT},
-    {"EBADE", EBADE},
-    {"EBADR", EBADR},
-    {"EXFULL", EXFULL},
-    {"ENOANO", ENOANO},
-    {"EBADRQC", EBADRQC},
-    {"EBADSLT", EBADSLT},
-    {"EBFONT", EBFONT},
-    {"ENOSTR", ENOSTR},
-    {"ENODATA", ENODATA},
-    {"ETIME", ETIME},
-    {"ENOSR", ENOSR},
-    {"ENONET", ENONET},
-    {"ENOPKG", ENOPKG},
-    {"EREMOTE", EREMOTE},
-    {"ENOLINK", ENOLINK},
-    {"EADV", EADV},
-    {"ESRMNT", ESRMNT},
-    {"ECOMM", ECOMM},
-    {"EPROTO", EPROTO},
-    {"EMULTIHOP", EMULTIHOP},
-    {"EDOTDOT", EDOTDOT},
-    {"EBADMSG", EBADMSG},
-    {"EOVERFLOW", EOVERFLOW},
-    {"ENOTUNIQ", ENOTUNIQ},
-    {"EBADFD", EBADFD},
-    {"EREMCHG", EREMCHG},
-    {"ELIBACC", ELIBACC},
-    {"ELIBBAD", ELIBBAD},
-    {"ELIBSCN", ELIBSCN},
-    {"ELIBMAX", ELIBMAX},
-    {"ELIBEXEC", ELIBEXEC},
-    {"EILSEQ", EILSEQ},
-    {"ERESTART", ERESTART},
-    {"ESTRPIPE", ESTRPIPE},
-    {"EUSERS", EUSERS},
-    {"ENOTSOCK", ENOTSOCK},
-    {"EDESTADDRREQ", EDESTADDRREQ},
-    {"EMSGSIZE", EMSGSIZE},
-    {"EPROTOTYPE", EPROTOTYPE},
-    {"ENOPROTOOPT", ENOPROTOOPT},
-    {"EPROTONOSUPPORT", EPROTONOSUPPORT},
-    {"ESOCKTNOSUPPORT", ESOCKTNOSUPPORT},
-    {"EOPNOTSUPP", EOPNOTSUPP},
-    {"EPFNOSUPPORT", EPFNOSUPPORT},
-    {"EAFNOSUPPORT", EAFNOSUPPORT},
-    {"EADDRINUSE", EADDRINUSE},
-    {"EADDRNOTAVAIL", EADDRNOTAVAIL},
-    {"ENETDOWN", ENETDOWN},
-    {"ENETUNREACH", ENETUNREACH},
-    {"ENETRESET", ENETRESET},
-    {"ECONNABORTED", ECONNABORTED},
-    {"ECONNRESET", ECONNRESET},
-    {"ENOBUFS", ENOBUFS},
-    {"EISCONN", EISCONN},
-    {"ENOTCONN", ENOTCONN},
-    {"ESHUTDOWN", ESHUTDOWN},
-    {"ETOOMANYREFS", ETOOMANYREFS},
-    {"ETIMEDOUT", ETIMEDOUT},
-    {"ECONNREFUSED", ECONNREFUSED},
-    {"EHOSTDOWN", EHOSTDOWN},
-    {"EHOSTUNREACH", EHOSTUNREACH},
-    {"EALREADY", EALREADY},
-    {"EINPROGRESS", EINPROGRESS},
-    {"ESTALE", ESTALE},
-    {"EUCLEAN", EUCLEAN},
-    {"ENOTNAM", ENOTNAM},
-    {"ENAVAIL", ENAVAIL},
-    {"EISNAM", EISNAM},
-    {"EREMOTEIO", EREMOTEIO},
-    {"EDQUOT", EDQUOT},
-    {"ENOMEDIUM", ENOMEDIUM},
-    {"EMEDIUMTYPE", EMEDIUMTYPE},
-    {"ECANCELED", ECANCELED},
-    {"ENOKEY", ENOKEY},
-    {"EKEYEXPIRED", EKEYEXPIRED},
-    {"EKEYREVOKED", EKEYREVOKED},
-    {"EKEYREJECTED", EKEYREJECTED},
-    {"EOWNERDEAD", EOWNERDEAD},
-    {"ENOTRECOVERABLE", ENOTRECOVERABLE},
-    {"ERFKILL", ERFKILL},
-    {"EHWPOISON", EHWPOISON},
-    /* aliases */
-    {"EWOULDBLOCK", EWOULDBLOCK},
-    {"EDEADLOCK", EDEADLOCK},
-    {"ENOTSUP", ENOTSUP},
-};
+} errno_aliases[] = {{"EWOULDBLOCK", EWOULDBLOCK}, {"EDEADLOCK", EDEADLOCK}, {"ENOTSUP", ENOTSUP}};
 
 int nsrt_errno_from_name(const char *name)
 {
   for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
-    if (strcmp(errno_names[i].name, name) == 0)
-      return errno_names[i].num;
+    if (errno_names[i] && strcmp(errno_names[i], name) == 0)
+      return (int)i;
+  for (size_t i = 0; i < ARRAY_SIZE(errno_aliases); i++)
+    if (strcmp(errno_aliases[i].name, name) == 0)
+      return errno_aliases[i].num;
   return -1;
 }
 
 const char *nsrt_errno_name(int errnum)
 {
-  for (size_t i = 0; i < ARRAY_SIZE(errno_names); i++)
-    if (errno_names[i].num == errnum)
-      return errno_names[i].name;
-  return NULL;
+  if (errnum < 0 || (size_t)errnum >= ARRAY_SIZE(errno_names))
+    return NULL;
+  return errno_names[errnum];
 }
 
 /* ---- determinism ------------------------------------------------------- */
@@ -410,8 +407,8 @@ static int bad_spec(struct nsrt_err *err, const char *fmt, ...)
   return nsrt_fail_at(err, FP_STAGE, 0, FP_VAR_SPEC, "%s", text);
 }
 
-static int parse_arg(struct slice term, enum fp_act act, struct slice arg, bool has_arg,
-                     long *out, struct nsrt_err *err)
+static int parse_arg(struct slice term, enum fp_act act, struct slice arg, bool has_arg, long *out,
+                     struct nsrt_err *err)
 {
   uint64_t v;
   switch (act) {
@@ -453,8 +450,8 @@ static int parse_arg(struct slice term, enum fp_act act, struct slice arg, bool 
     return 0;
   default: /* sleep(MS), short(N), corrupt(BYTE) */
     if (!parse_uint(arg, INT32_MAX, &v))
-      return bad_spec(err, "bad number \"%.*s\" in term \"%.*s\"", (int)arg.n, arg.s,
-                      (int)term.n, term.s);
+      return bad_spec(err, "bad number \"%.*s\" in term \"%.*s\"", (int)arg.n, arg.s, (int)term.n,
+                      term.s);
     *out = (long)v;
     return 0;
   }
@@ -698,8 +695,7 @@ int nsrt_fp_log_fd(void)
 
 /* ---- slow path --------------------------------------------------------- */
 
-static void write_hit_line(const struct nsrt_failpoint *fp, const struct fp_action *a,
-                           uint64_t hit)
+static void write_hit_line(const struct nsrt_failpoint *fp, const struct fp_action *a, uint64_t hit)
 {
   if (fp_log < 0)
     return;
@@ -711,8 +707,8 @@ static void write_hit_line(const struct nsrt_failpoint *fp, const struct fp_acti
   int n = snprintf(line, sizeof(line),
                    "{\"point\":\"%s\",\"action\":\"%s\",\"arg\":%ld%s,\"hit\":%llu,\"pid\":%d,"
                    "\"stage\":\"%s\"}\n",
-                   fp->name, nsrt_fp_act_name(a->act), a->arg, errno_field,
-                   (unsigned long long)hit, (int)getpid(), nsrt_stage ? nsrt_stage : "");
+                   fp->name, nsrt_fp_act_name(a->act), a->arg, errno_field, (unsigned long long)hit,
+                   (int)getpid(), nsrt_stage ? nsrt_stage : "");
   if (n < 0 || (size_t)n >= sizeof(line))
     return;
   /* one write, so lines of concurrent stages never interleave */

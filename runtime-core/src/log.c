@@ -14,7 +14,7 @@
 
 /* A record is cut to this size; the message is truncated, never the framing. */
 #define LOG_RECORD_MAX 8192
-#define LOG_MSG_MAX 4096
+#define LOG_MSG_MAX    4096
 
 static int log_fd = -1; /* -1: stderr */
 static enum nsrt_log_format log_format = NSRT_LOG_TEXT;
@@ -27,8 +27,7 @@ static const char *const level_names[] = {
     [NSRT_LOG_ERROR] = "error",
 };
 
-int nsrt_log_open(const char *path, enum nsrt_log_format format, bool debug,
-                  struct nsrt_err *err)
+int nsrt_log_open(const char *path, enum nsrt_log_format format, bool debug, struct nsrt_err *err)
 {
   nsrt_log_close();
   if (path) {
@@ -131,8 +130,8 @@ static void put_escaped(struct outbuf *b, const char *s, bool json)
       ok = json ? put(b, esc, 2) : put(b, esc + 1, 1);
       i++;
     } else if (c < 0x20 || c == 0x7f) {
-      static const char short_esc[] = {['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r',
-                                       ['\t'] = 't'};
+      static const char short_esc[] = {
+          ['\b'] = 'b', ['\f'] = 'f', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't'};
       char esc[8];
       if (c < sizeof(short_esc) && short_esc[c])
         snprintf(esc, sizeof(esc), "\\%c", short_esc[c]);

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -182,8 +182,8 @@ Test(failpoint, failed_configure_leaves_everything_disarmed)
 
 Test(failpoint, actions_apply_by_kind)
 {
-  static const char *const terms[] = {"off",   "err(EIO)",   "exit(1)", "kill", "sleep(1)",
-                                      "pause", "short(1)",   "corrupt(0)", "drop", "dup"};
+  static const char *const terms[] = {"off",   "err(EIO)", "exit(1)",    "kill", "sleep(1)",
+                                      "pause", "short(1)", "corrupt(0)", "drop", "dup"};
   static const char *const names[] = {"test.step_a", "test.clone_c", "test.chan.send",
                                       "test.chan.recv"};
   /* rows: step, clone, send, recv; columns in the order of terms[] */
@@ -203,8 +203,8 @@ Test(failpoint, actions_apply_by_kind)
       if (ret < 0) {
         char want[256];
         snprintf(want, sizeof(want), "action %.*s does not apply to %s point %s",
-                 (int)strcspn(terms[a], "("), terms[a],
-                 nsrt_fp_kind_name(point(names[k])->kind), names[k]);
+                 (int)strcspn(terms[a], "("), terms[a], nsrt_fp_kind_name(point(names[k])->kind),
+                 names[k]);
         cr_expect_str_eq(err.text, want);
       }
     }
@@ -281,8 +281,8 @@ Test(failpoint, clone_point_injects_like_a_step)
 
 Test(failpoint, channel_actions_are_returned_to_the_caller)
 {
-  configure_ok("test.chan.send=short(3)->1*corrupt(7)->drop;test.chan.recv=1*drop->err(EPIPE)",
-               0, NULL);
+  configure_ok("test.chan.send=short(3)->1*corrupt(7)->drop;test.chan.recv=1*drop->err(EPIPE)", 0,
+               NULL);
   struct fp_action a = {0};
   /* short has no count: it stays; the corrupt after it is never reached */
   cr_assert(nsrt_fp_fire(send_point(), &a));
@@ -750,12 +750,9 @@ Test(failpoint, registry_lists_this_files_points_with_file_line_and_kind)
     int line;
     enum fp_kind kind;
   } want[] = {
-      {"test.step_a", step_a_line, FP_KIND_STEP},
-      {"test.step_b", step_b_line, FP_KIND_STEP},
-      {"test.clone_c", clone_c_line, FP_KIND_CLONE},
-      {"test.chan.send", send_line, FP_KIND_SEND},
-      {"test.chan.recv", recv_line, FP_KIND_RECV},
-      {"test.shared", shared_line, FP_KIND_STEP},
+      {"test.step_a", step_a_line, FP_KIND_STEP},    {"test.step_b", step_b_line, FP_KIND_STEP},
+      {"test.clone_c", clone_c_line, FP_KIND_CLONE}, {"test.chan.send", send_line, FP_KIND_SEND},
+      {"test.chan.recv", recv_line, FP_KIND_RECV},   {"test.shared", shared_line, FP_KIND_STEP},
   };
   size_t total = 0;
   for (struct nsrt_failpoint *const *p = nsrt_fp_begin(); p < nsrt_fp_end(); p++, total++)

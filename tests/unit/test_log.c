@@ -163,7 +163,7 @@ Test(log, json_replaces_invalid_utf8)
 {
   /* a lone continuation byte, a truncated sequence, an overlong '/', a surrogate */
   open_log(log_path, NSRT_LOG_JSON, false);
-  nsrt_log(NSRT_LOG_INFO, "a\x80" "b\xe2\x82" "c\xc0\xaf" "d\xed\xa0\x80" "e");
+  nsrt_log(NSRT_LOG_INFO, "a\200b\342\202c\300\257d\355\240\200e");
   char *text = slurp(log_path);
   json_t *j = only_record(text);
   const char *r = "\xef\xbf\xbd";

@@ -112,6 +112,11 @@ static void setup_rootfs(void)
   /* an absolute symlink to a host directory: mounts through it must stay inside */
   snprintf(path, sizeof(path), "%s/evil", fx.root);
   cr_assert_eq(symlink(fx.outside, path), 0, "symlink %s: %s", path, strerror(errno));
+  /* ".." from the rootfs's top would be fx.dir on the host */
+  snprintf(path, sizeof(path), "%s/up", fx.root);
+  cr_assert_eq(symlink("..", path), 0, "symlink %s: %s", path, strerror(errno));
+  snprintf(path, sizeof(path), "%s/loop", fx.root);
+  cr_assert_eq(symlink("loop", path), 0, "symlink %s: %s", path, strerror(errno));
 }
 
 /* Mounts in this process's mountinfo whose mount point is prefix (exact) or
@@ -784,6 +789,51 @@ Test(rootfs, mount_error_names_type_source_destination)
   snprintf(path, sizeof(path), "%s/mnt/x", fx.root);
   struct stat st;
   cr_expect(stat(path, &st) == 0 && S_ISDIR(st.st_mode), "%s not created", path);
+}
+
+/* ".." through a relative symlink stops at the top of the rootfs. */
+static int relative_symlink(void)
+{
+  struct mount_plan mounts[] = {
+      {"/proc", "proc", "proc", 0, 0, NULL},
+      {"/up/relsub", "tmpfs", "tmpfs", 0, 0, NULL},
+  };
+  struct plan p;
+  plan_init(&p, mounts, 2);
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  CHECK(strcmp(mount_type_at("/relsub"), "tmpfs") == 0, "/up/relsub did not land on /relsub");
+  return 0;
+}
+
+Test(rootfs, relative_symlink_stays_inside)
+{
+  struct child_opts o = {0};
+  run_child(&o, relative_symlink);
+  char path[256];
+  snprintf(path, sizeof(path), "%s/relsub", fx.dir);
+  struct stat st;
+  cr_expect(stat(path, &st) < 0 && errno == ENOENT, "%s was created on the host", path);
+}
+
+static int symlink_loop(void)
+{
+  struct mount_plan mounts[] = {{"/loop/x", "tmpfs", "tmpfs", 0, 0, NULL}};
+  struct plan p;
+  plan_init(&p, mounts, 1);
+  struct nsrt_err err = {0};
+  CHECK(rootfs_prepare(&p, &err) < 0, "mounted through a symlink loop");
+  CHECK(strcmp(err.step, "mount") == 0 && err.errnum == ELOOP, "step %s errnum %d (%s)", err.step,
+        err.errnum, strerror(err.errnum));
+  CHECK(strstr(err.text, "mount tmpfs tmpfs on /loop/x: ") == err.text, "text \"%s\"", err.text);
+  return 0;
+}
+
+Test(rootfs, symlink_loop_is_an_error)
+{
+  struct child_opts o = {0};
+  run_child(&o, symlink_loop);
 }
 
 /* A joined mount namespace: no mounts, no devices, just a chroot. */
