@@ -4,6 +4,8 @@
 # Binaries: $(O)/bin/nsrt.  The rootfs fixture: build/rootfs (shared by all builds).
 
 O ?= build
+# V=1 shows the commands
+Q := $(if $(V),,@)
 CC ?= gcc
 PKGS := jansson libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -14,7 +16,7 @@ OPT ?= -O2 -g
 SANITIZE ?=
 CFLAGS ?= $(OPT)
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE -fno-strict-aliasing $(WARN) $(CFLAGS) $(SANITIZE) \
-	-Iruntime-core/src $(PKG_CFLAGS) -MMD -MP
+	-Iruntime-core/src -Iharness/src $(PKG_CFLAGS) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS) $(SANITIZE)
 
 CORE_SRC := $(wildcard runtime-core/src/*.c)
@@ -23,6 +25,16 @@ CLI_SRC := $(wildcard runtime-core/cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
 LIB := $(O)/lib/libnsrt.a
 NSRT := $(O)/bin/nsrt
+
+HARNESS_SRC := $(wildcard harness/src/*.c)
+HARNESS_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
+HARNESS_CLI_SRC := $(wildcard harness/cli/*.c)
+HARNESS_CLI_OBJ := $(HARNESS_CLI_SRC:%.c=$(O)/obj/%.o)
+HLIB := $(O)/lib/libnsconform.a
+NSCONFORM := $(O)/bin/nsconform
+NSPROBE_SRC := $(wildcard harness/nsprobe/*.c)
+NSPROBE := $(if $(NSPROBE_SRC),$(O)/bin/nsprobe)
+BINS := $(NSRT) $(if $(HARNESS_CLI_SRC),$(NSCONFORM)) $(NSPROBE)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
@@ -40,7 +52,7 @@ TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SR
 .PHONY: all help rootfs test unit integration valgrind asan format format-check conformance \
 	bench clean deps
 
-all: $(NSRT)
+all: $(BINS)
 
 help:
 	@echo 'make              build $(NSRT)'
@@ -56,27 +68,51 @@ help:
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo '  CC      $<'
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@echo '  AR      $@'
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(NSRT): $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
 
-$(O)/tests/unit/%: tests/unit/%.c $(LIB)
+$(HLIB): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS)
+	@echo '  AR      $@'
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(NSCONFORM): $(HARNESS_CLI_OBJ) $(HLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(HARNESS_CLI_OBJ) $(HLIB) $(LIB) $(PKG_LIBS)
+
+# nsprobe runs inside containers of any rootfs: static, libc only, and never
+# sanitized (the sanitizer runtimes cannot link statically).
+$(O)/bin/nsprobe: $(NSPROBE_SRC)
+	@mkdir -p $(dir $@)
+	@echo '  LD      $@ (static)'
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE $(WARN) -O2 -static -o $@ $(NSPROBE_SRC)
+
+$(O)/tests/unit/%: tests/unit/%.c $(HLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo '  TEST    $@'
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< -Wl,--whole-archive $(HLIB) -Wl,--no-whole-archive $(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
 $(O)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/integration/common $(ALL_LDFLAGS) \
+	@echo '  TEST    $@'
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/integration/common $(ALL_LDFLAGS) \
 		-o $@ $< $(INTEG_COMMON) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
-rootfs: $(ROOTFS)/.built
+rootfs: $(ROOTFS)/.built $(if $(NSPROBE),$(ROOTFS)/nsprobe)
+
+$(ROOTFS)/nsprobe: $(NSPROBE) $(ROOTFS)/.built
+	install -m 0755 $(NSPROBE) $@
 
 $(ROOTFS)/.built: fixtures/rootfs/build.sh
 	fixtures/rootfs/build.sh $(ROOTFS)
@@ -114,4 +150,4 @@ deps:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_CLI_OBJ:.o=.d)

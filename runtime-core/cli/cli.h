@@ -27,7 +27,10 @@ struct cli {
 #define CLI_OPT_DONE (-2)
 
 /* Every command accepts --help. */
-#define CLI_HELP_OPTION {"help", no_argument, NULL, 'h'}
+#define CLI_HELP_OPTION                                                                            \
+  {                                                                                                \
+    "help", no_argument, NULL, 'h'                                                                 \
+  }
 
 /* getopt_long over argv (argv[0] is the command name), stopping at the first
  * operand.  shortopts without the leading "+:" and without 'h'.  Handles

@@ -82,8 +82,9 @@ int cli_parse_create_args(struct cli *c, int argc, char **argv, bool is_run,
       *exit_code = cli_fail(&err);
       return -1;
     case OPT_NO_PIVOT:
-      nsrt_fail(&err, 0, "no_pivot", "--no-pivot is not supported: the rootfs is always "
-                                      "entered with pivot_root");
+      nsrt_fail(&err, 0, "no_pivot",
+                "--no-pivot is not supported: the rootfs is always "
+                "entered with pivot_root");
       *exit_code = cli_fail(&err);
       return -1;
     case OPT_NO_NEW_KEYRING:

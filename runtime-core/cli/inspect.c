@@ -85,8 +85,8 @@ static json_t *listed_to_json(const struct listed *l)
   bool alive = l->status == STATUS_CREATED || l->status == STATUS_RUNNING;
   return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:o}", "ociVersion", l->st.oci_version, "id",
                    l->st.id, "pid", (json_int_t)(alive ? l->st.pid : 0), "status",
-                   state_status_name(l->status), "bundle", l->st.bundle, "created",
-                   l->st.created, "annotations", ann);
+                   state_status_name(l->status), "bundle", l->st.bundle, "created", l->st.created,
+                   "annotations", ann);
 }
 
 static int print_json_list(const struct listed *v, size_t n, struct nsrt_err *err)
@@ -228,8 +228,8 @@ static void print_points_table(struct nsrt_failpoint **v, size_t n)
   for (size_t i = 0; i < n; i++) {
     char loc[512];
     snprintf(loc, sizeof(loc), "%s:%d", v[i]->file, v[i]->line);
-    printf("%-*s  %-5s  %-*s  %s\n", w_name, v[i]->name, nsrt_fp_kind_name(v[i]->kind), w_loc,
-           loc, nsrt_fp_kind_actions(v[i]->kind));
+    printf("%-*s  %-5s  %-*s  %s\n", w_name, v[i]->name, nsrt_fp_kind_name(v[i]->kind), w_loc, loc,
+           nsrt_fp_kind_actions(v[i]->kind));
   }
 }
 

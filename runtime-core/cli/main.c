@@ -29,8 +29,7 @@ static const struct command commands[] = {
     {"kill", "[OPTIONS] ID [SIGNAL]", "send a signal (default TERM) to the container's init",
      "  -a, --all              accepted, ignored (there are no cgroups)\n", cmd_kill},
     {"delete", "[OPTIONS] ID", "delete a stopped container",
-     "  -f, --force            kill the container first if it is created or running\n",
-     cmd_delete},
+     "  -f, --force            kill the container first if it is created or running\n", cmd_delete},
     {"run", "[OPTIONS] ID", "create and start a container, wait for it, delete it",
      "  -b, --bundle DIR       the bundle (default: the current directory)\n"
      "      --pid-file FILE    write the init's pid to FILE\n"
@@ -44,8 +43,7 @@ static const struct command commands[] = {
     {"spec", "[OPTIONS]", "write a default config.json",
      "  -b, --bundle DIR       where to write config.json (default: the current directory)\n",
      cmd_spec},
-    {"features", "", "print the features document (runtime-spec features.md)", NULL,
-     cmd_features},
+    {"features", "", "print the features document (runtime-spec features.md)", NULL, cmd_features},
     {"failpoints", "[OPTIONS]", "list every failpoint compiled in",
      "      --json             as a JSON array\n", cmd_failpoints},
 };
@@ -111,9 +109,8 @@ long cli_parse_count(const char *s, long max)
 int cli_operands(struct cli *c, int n, int min, int max)
 {
   if (n < min)
-    return cli_usage_error(c, min == 1 ? "a container id is required"
-                                        : "%d operands are required, %d given",
-                           min, n);
+    return cli_usage_error(
+        c, min == 1 ? "a container id is required" : "%d operands are required, %d given", min, n);
   if (max >= 0 && n > max)
     return cli_usage_error(c, "too many operands (%d given, at most %d)", n, max);
   return 0;
@@ -273,8 +270,8 @@ int main(int argc, char **argv)
 
   const struct command *cmd = find_command(argv[cmd_index]);
   if (!cmd) {
-    int ret = cli_usage_error(NULL, "unknown command '%s' (`nsrt --help` lists them)",
-                              argv[cmd_index]);
+    int ret =
+        cli_usage_error(NULL, "unknown command '%s' (`nsrt --help` lists them)", argv[cmd_index]);
     nsrt_log_close();
     return ret;
   }

@@ -68,8 +68,7 @@ static void forward_pending(int pipe_r, int pidfd, pid_t pid)
       int r = pidfd >= 0 ? (int)syscall(SYS_pidfd_send_signal, pidfd, (int)buf[i], NULL, 0)
                          : kill(pid, buf[i]);
       if (r < 0 && errno != ESRCH)
-        nsrt_log(NSRT_LOG_WARN, "forward signal %d to %d: %s", buf[i], (int)pid,
-                 strerror(errno));
+        nsrt_log(NSRT_LOG_WARN, "forward signal %d to %d: %s", buf[i], (int)pid, strerror(errno));
       else
         nsrt_debug("forwarded signal %d to %d", buf[i], (int)pid);
     }

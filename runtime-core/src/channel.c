@@ -24,7 +24,7 @@
 #define CHAN_DEFAULT_TIMEOUT_MS 10000
 /* The socket can report EOF a moment before the dead peer becomes a zombie. */
 #define PEER_EXIT_GRACE_MS 2000
-#define STEP_LEN 48
+#define STEP_LEN           48
 
 static const char *const type_names[MSG_TYPE_END] = {
     [MSG_MAPPING_REQUEST] = "MAPPING_REQUEST",
@@ -139,9 +139,11 @@ int chan_send(struct channel *ch, struct nsrt_failpoint *fp, uint32_t type, cons
 {
   char step[STEP_LEN];
   snprintf(step, sizeof(step), "send %s", msg_type_name(type));
-  if (len > MSG_MAX_PAYLOAD || (len > 0 && !payload))
+  if (len > MSG_MAX_PAYLOAD)
     return nsrt_fail(err, EMSGSIZE, step, "payload of %u bytes to %s (at most %d)", len,
                      peer_name(ch), MSG_MAX_PAYLOAD);
+  if (len > 0 && !payload)
+    return nsrt_fail(err, EINVAL, step, "no payload for %u bytes to %s", len, peer_name(ch));
 
   struct msg m;
   m.hdr.type = type;
@@ -186,8 +188,8 @@ int chan_send(struct channel *ch, struct nsrt_failpoint *fp, uint32_t type, cons
     if (ret < 0) {
       int e = errno;
       if (e == EPIPE || e == ECONNRESET)
-        return nsrt_fail(err, e, step, "to %s: %s has closed the channel (exited?)",
-                         peer_name(ch), peer_name(ch));
+        return nsrt_fail(err, e, step, "to %s: %s has closed the channel (exited?)", peer_name(ch),
+                         peer_name(ch));
       return nsrt_fail(err, e, step, "to %s", peer_name(ch));
     }
   }
@@ -229,15 +231,13 @@ static int validate_packet(const struct msg *m, size_t got, const char *peer, co
     return nsrt_fail(err, EBADMSG, step, "short message%s%s: %zu bytes", from, peer, got);
   size_t payload = got - sizeof(struct msg_hdr);
   if (m->hdr.len != payload)
-    return nsrt_fail(err, EBADMSG, step,
-                     "message%s%s declares %u bytes of payload but carries %zu", from, peer,
-                     m->hdr.len, payload);
+    return nsrt_fail(err, EBADMSG, step, "message%s%s declares %u bytes of payload but carries %zu",
+                     from, peer, m->hdr.len, payload);
   if (!type_known(m->hdr.type))
     return nsrt_fail(err, EBADMSG, step, "unknown message type %u%s%s", m->hdr.type, from, peer);
   if (m->hdr.len != msg_type_len(m->hdr.type))
     return nsrt_fail(err, EBADMSG, step, "%s message%s%s carries %u bytes of payload, not %u",
-                     msg_type_name(m->hdr.type), from, peer, m->hdr.len,
-                     msg_type_len(m->hdr.type));
+                     msg_type_name(m->hdr.type), from, peer, m->hdr.len, msg_type_len(m->hdr.type));
   return 0;
 }
 

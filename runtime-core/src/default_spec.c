@@ -17,8 +17,8 @@ static json_t *string_array(const char *const *v, size_t n)
   return a;
 }
 
-#define STRINGS(...)                                                                      \
-  string_array((const char *const[]){__VA_ARGS__},                                          \
+#define STRINGS(...)                                                                               \
+  string_array((const char *const[]){__VA_ARGS__},                                                 \
                sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static json_t *mount_entry(const char *dest, const char *type, json_t *options)
@@ -40,11 +40,11 @@ static json_t *default_process(void)
     return NULL;
   /* The three sets are the same list; each needs its own reference. */
   return json_pack(
-      "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:O, s:O, s:o}, s:[{s:s, s:i, s:i}], s:b}",
-      "terminal", 0, "user", "uid", 0, "gid", 0, "args", STRINGS("sh"), "env",
+      "{s:b, s:{s:i, s:i}, s:o, s:o, s:s, s:{s:O, s:O, s:o}, s:[{s:s, s:i, s:i}], s:b}", "terminal",
+      0, "user", "uid", 0, "gid", 0, "args", STRINGS("sh"), "env",
       STRINGS("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"),
-      "cwd", "/", "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
-      "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1);
+      "cwd", "/", "capabilities", "bounding", caps, "effective", caps, "permitted", caps, "rlimits",
+      "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1);
 }
 
 static json_t *default_mounts(void)
@@ -52,9 +52,11 @@ static json_t *default_mounts(void)
   return json_pack(
       "[o, o, o, o, o, o]", mount_entry("/proc", "proc", NULL),
       mount_entry("/dev", "tmpfs", STRINGS("nosuid", "strictatime", "mode=755", "size=65536k")),
-      mount_entry("/dev/pts", "devpts",
-            STRINGS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
-      mount_entry("/dev/shm", "tmpfs", STRINGS("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
+      mount_entry(
+          "/dev/pts", "devpts",
+          STRINGS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
+      mount_entry("/dev/shm", "tmpfs",
+                  STRINGS("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
       mount_entry("/dev/mqueue", "mqueue", STRINGS("nosuid", "noexec", "nodev")),
       mount_entry("/sys", "sysfs", STRINGS("nosuid", "noexec", "nodev", "ro")));
 }
@@ -68,21 +70,21 @@ static json_t *default_linux(void)
       json_decref(namespaces);
       namespaces = NULL;
     }
-  return json_pack("{s:o, s:o, s:o}", "namespaces", namespaces, "maskedPaths",
-                   STRINGS("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-                           "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-                           "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
-                   "readonlyPaths",
-                   STRINGS("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-                           "/proc/sysrq-trigger"));
+  return json_pack(
+      "{s:o, s:o, s:o}", "namespaces", namespaces, "maskedPaths",
+      STRINGS("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+              "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
+              "/proc/scsi"),
+      "readonlyPaths",
+      STRINGS("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
 }
 
 char *spec_default_json(void)
 {
-  json_t *root = json_pack("{s:s, s:{s:s, s:b}, s:o, s:s, s:o, s:o}", "ociVersion", NSRT_SPEC_VERSION,
-                           "root", "path", "rootfs", "readonly", 1, "process", default_process(),
-                           "hostname", "nsrt", "mounts", default_mounts(), "linux",
-                           default_linux());
+  json_t *root =
+      json_pack("{s:s, s:{s:s, s:b}, s:o, s:s, s:o, s:o}", "ociVersion", NSRT_SPEC_VERSION, "root",
+                "path", "rootfs", "readonly", 1, "process", default_process(), "hostname", "nsrt",
+                "mounts", default_mounts(), "linux", default_linux());
   if (!root)
     return NULL;
   char *text = json_dumps(root, JSON_INDENT(2));

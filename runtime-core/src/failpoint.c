@@ -3,6 +3,7 @@
  * The fast path lives in the macros of failpoint.h (one load of fp->chain);
  * everything here runs only for an armed point or at configuration time. */
 #include "failpoint.h"
+#include "process.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -146,137 +147,47 @@ static bool act_applies(enum fp_act act, enum fp_kind kind)
 /* ---- errno names ------------------------------------------------------- */
 
 /* Indexed by number, so each number has one (canonical) name. */
-static const char *const errno_names[] = {[EPERM] = "EPERM",
-                                          [ENOENT] = "ENOENT",
-                                          [ESRCH] = "ESRCH",
-                                          [EINTR] = "EINTR",
-                                          [EIO] = "EIO",
-                                          [ENXIO] = "ENXIO",
-                                          [E2BIG] = "E2BIG",
-                                          [ENOEXEC] = "ENOEXEC",
-                                          [EBADF] = "EBADF",
-                                          [ECHILD] = "ECHILD",
-                                          [EAGAIN] = "EAGAIN",
-                                          [ENOMEM] = "ENOMEM",
-                                          [EACCES] = "EACCES",
-                                          [EFAULT] = "EFAULT",
-                                          [ENOTBLK] = "ENOTBLK",
-                                          [EBUSY] = "EBUSY",
-                                          [EEXIST] = "EEXIST",
-                                          [EXDEV] = "EXDEV",
-                                          [ENODEV] = "ENODEV",
-                                          [ENOTDIR] = "ENOTDIR",
-                                          [EISDIR] = "EISDIR",
-                                          [EINVAL] = "EINVAL",
-                                          [ENFILE] = "ENFILE",
-                                          [EMFILE] = "EMFILE",
-                                          [ENOTTY] = "ENOTTY",
-                                          [ETXTBSY] = "ETXTBSY",
-                                          [EFBIG] = "EFBIG",
-                                          [ENOSPC] = "ENOSPC",
-                                          [ESPIPE] = "ESPIPE",
-                                          [EROFS] = "EROFS",
-                                          [EMLINK] = "EMLINK",
-                                          [EPIPE] = "EPIPE",
-                                          [EDOM] = "EDOM",
-                                          [ERANGE] = "ERANGE",
-                                          [EDEADLK] = "EDEADLK",
-                                          [ENAMETOOLONG] = "ENAMETOOLONG",
-                                          [ENOLCK] = "ENOLCK",
-                                          [ENOSYS] = "ENOSYS",
-                                          [ENOTEMPTY] = "ENOTEMPTY",
-                                          [ELOOP] = "ELOOP",
-                                          [ENOMSG] = "ENOMSG",
-                                          [EIDRM] = "EIDRM",
-                                          [ECHRNG] = "ECHRNG",
-                                          [EL2NSYNC] = "EL2NSYNC",
-                                          [EL3HLT] = "EL3HLT",
-                                          [EL3RST] = "EL3RST",
-                                          [ELNRNG] = "ELNRNG",
-                                          [EUNATCH] = "EUNATCH",
-                                          [ENOCSI] = "ENOCSI",
-                                          [EL2HLT] = "EL2HLT",
-                                          [EBADE] = "EBADE",
-                                          [EBADR] = "EBADR",
-                                          [EXFULL] = "EXFULL",
-                                          [ENOANO] = "ENOANO",
-                                          [EBADRQC] = "EBADRQC",
-                                          [EBADSLT] = "EBADSLT",
-                                          [EBFONT] = "EBFONT",
-                                          [ENOSTR] = "ENOSTR",
-                                          [ENODATA] = "ENODATA",
-                                          [ETIME] = "ETIME",
-                                          [ENOSR] = "ENOSR",
-                                          [ENONET] = "ENONET",
-                                          [ENOPKG] = "ENOPKG",
-                                          [EREMOTE] = "EREMOTE",
-                                          [ENOLINK] = "ENOLINK",
-                                          [EADV] = "EADV",
-                                          [ESRMNT] = "ESRMNT",
-                                          [ECOMM] = "ECOMM",
-                                          [EPROTO] = "EPROTO",
-                                          [EMULTIHOP] = "EMULTIHOP",
-                                          [EDOTDOT] = "EDOTDOT",
-                                          [EBADMSG] = "EBADMSG",
-                                          [EOVERFLOW] = "EOVERFLOW",
-                                          [ENOTUNIQ] = "ENOTUNIQ",
-                                          [EBADFD] = "EBADFD",
-                                          [EREMCHG] = "EREMCHG",
-                                          [ELIBACC] = "ELIBACC",
-                                          [ELIBBAD] = "ELIBBAD",
-                                          [ELIBSCN] = "ELIBSCN",
-                                          [ELIBMAX] = "ELIBMAX",
-                                          [ELIBEXEC] = "ELIBEXEC",
-                                          [EILSEQ] = "EILSEQ",
-                                          [ERESTART] = "ERESTART",
-                                          [ESTRPIPE] = "ESTRPIPE",
-                                          [EUSERS] = "EUSERS",
-                                          [ENOTSOCK] = "ENOTSOCK",
-                                          [EDESTADDRREQ] = "EDESTADDRREQ",
-                                          [EMSGSIZE] = "EMSGSIZE",
-                                          [EPROTOTYPE] = "EPROTOTYPE",
-                                          [ENOPROTOOPT] = "ENOPROTOOPT",
-                                          [EPROTONOSUPPORT] = "EPROTONOSUPPORT",
-                                          [ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
-                                          [EOPNOTSUPP] = "EOPNOTSUPP",
-                                          [EPFNOSUPPORT] = "EPFNOSUPPORT",
-                                          [EAFNOSUPPORT] = "EAFNOSUPPORT",
-                                          [EADDRINUSE] = "EADDRINUSE",
-                                          [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
-                                          [ENETDOWN] = "ENETDOWN",
-                                          [ENETUNREACH] = "ENETUNREACH",
-                                          [ENETRESET] = "ENETRESET",
-                                          [ECONNABORTED] = "ECONNABORTED",
-                                          [ECONNRESET] = "ECONNRESET",
-                                          [ENOBUFS] = "ENOBUFS",
-                                          [EISCONN] = "EISCONN",
-                                          [ENOTCONN] = "ENOTCONN",
-                                          [ESHUTDOWN] = "ESHUTDOWN",
-                                          [ETOOMANYREFS] = "ETOOMANYREFS",
-                                          [ETIMEDOUT] = "ETIMEDOUT",
-                                          [ECONNREFUSED] = "ECONNREFUSED",
-                                          [EHOSTDOWN] = "EHOSTDOWN",
-                                          [EHOSTUNREACH] = "EHOSTUNREACH",
-                                          [EALREADY] = "EALREADY",
-                                          [EINPROGRESS] = "EINPROGRESS",
-                                          [ESTALE] = "ESTALE",
-                                          [EUCLEAN] = "EUCLEAN",
-                                          [ENOTNAM] = "ENOTNAM",
-                                          [ENAVAIL] = "ENAVAIL",
-                                          [EISNAM] = "EISNAM",
-                                          [EREMOTEIO] = "EREMOTEIO",
-                                          [EDQUOT] = "EDQUOT",
-                                          [ENOMEDIUM] = "ENOMEDIUM",
-                                          [EMEDIUMTYPE] = "EMEDIUMTYPE",
-                                          [ECANCELED] = "ECANCELED",
-                                          [ENOKEY] = "ENOKEY",
-                                          [EKEYEXPIRED] = "EKEYEXPIRED",
-                                          [EKEYREVOKED] = "EKEYREVOKED",
-                                          [EKEYREJECTED] = "EKEYREJECTED",
-                                          [EOWNERDEAD] = "EOWNERDEAD",
-                                          [ENOTRECOVERABLE] = "ENOTRECOVERABLE",
-                                          [ERFKILL] = "ERFKILL",
-                                          [EHWPOISON] = "EHWPOISON"};
+// clang-format off
+static const char *const errno_names[] = {
+    [EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR", [EIO] = "EIO",
+    [ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC", [EBADF] = "EBADF",
+    [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM", [EACCES] = "EACCES",
+    [EFAULT] = "EFAULT", [ENOTBLK] = "ENOTBLK", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
+    [EXDEV] = "EXDEV", [ENODEV] = "ENODEV", [ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR",
+    [EINVAL] = "EINVAL", [ENFILE] = "ENFILE", [EMFILE] = "EMFILE", [ENOTTY] = "ENOTTY",
+    [ETXTBSY] = "ETXTBSY", [EFBIG] = "EFBIG", [ENOSPC] = "ENOSPC", [ESPIPE] = "ESPIPE",
+    [EROFS] = "EROFS", [EMLINK] = "EMLINK", [EPIPE] = "EPIPE", [EDOM] = "EDOM", [ERANGE] = "ERANGE",
+    [EDEADLK] = "EDEADLK", [ENAMETOOLONG] = "ENAMETOOLONG", [ENOLCK] = "ENOLCK",
+    [ENOSYS] = "ENOSYS", [ENOTEMPTY] = "ENOTEMPTY", [ELOOP] = "ELOOP", [ENOMSG] = "ENOMSG",
+    [EIDRM] = "EIDRM", [ECHRNG] = "ECHRNG", [EL2NSYNC] = "EL2NSYNC", [EL3HLT] = "EL3HLT",
+    [EL3RST] = "EL3RST", [ELNRNG] = "ELNRNG", [EUNATCH] = "EUNATCH", [ENOCSI] = "ENOCSI",
+    [EL2HLT] = "EL2HLT", [EBADE] = "EBADE", [EBADR] = "EBADR", [EXFULL] = "EXFULL",
+    [ENOANO] = "ENOANO", [EBADRQC] = "EBADRQC", [EBADSLT] = "EBADSLT", [EBFONT] = "EBFONT",
+    [ENOSTR] = "ENOSTR", [ENODATA] = "ENODATA", [ETIME] = "ETIME", [ENOSR] = "ENOSR",
+    [ENONET] = "ENONET", [ENOPKG] = "ENOPKG", [EREMOTE] = "EREMOTE", [ENOLINK] = "ENOLINK",
+    [EADV] = "EADV", [ESRMNT] = "ESRMNT", [ECOMM] = "ECOMM", [EPROTO] = "EPROTO",
+    [EMULTIHOP] = "EMULTIHOP", [EDOTDOT] = "EDOTDOT", [EBADMSG] = "EBADMSG",
+    [EOVERFLOW] = "EOVERFLOW", [ENOTUNIQ] = "ENOTUNIQ", [EBADFD] = "EBADFD", [EREMCHG] = "EREMCHG",
+    [ELIBACC] = "ELIBACC", [ELIBBAD] = "ELIBBAD", [ELIBSCN] = "ELIBSCN", [ELIBMAX] = "ELIBMAX",
+    [ELIBEXEC] = "ELIBEXEC", [EILSEQ] = "EILSEQ", [ERESTART] = "ERESTART", [ESTRPIPE] = "ESTRPIPE",
+    [EUSERS] = "EUSERS", [ENOTSOCK] = "ENOTSOCK", [EDESTADDRREQ] = "EDESTADDRREQ",
+    [EMSGSIZE] = "EMSGSIZE", [EPROTOTYPE] = "EPROTOTYPE", [ENOPROTOOPT] = "ENOPROTOOPT",
+    [EPROTONOSUPPORT] = "EPROTONOSUPPORT", [ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
+    [EOPNOTSUPP] = "EOPNOTSUPP", [EPFNOSUPPORT] = "EPFNOSUPPORT", [EAFNOSUPPORT] = "EAFNOSUPPORT",
+    [EADDRINUSE] = "EADDRINUSE", [EADDRNOTAVAIL] = "EADDRNOTAVAIL", [ENETDOWN] = "ENETDOWN",
+    [ENETUNREACH] = "ENETUNREACH", [ENETRESET] = "ENETRESET", [ECONNABORTED] = "ECONNABORTED",
+    [ECONNRESET] = "ECONNRESET", [ENOBUFS] = "ENOBUFS", [EISCONN] = "EISCONN",
+    [ENOTCONN] = "ENOTCONN", [ESHUTDOWN] = "ESHUTDOWN", [ETOOMANYREFS] = "ETOOMANYREFS",
+    [ETIMEDOUT] = "ETIMEDOUT", [ECONNREFUSED] = "ECONNREFUSED", [EHOSTDOWN] = "EHOSTDOWN",
+    [EHOSTUNREACH] = "EHOSTUNREACH", [EALREADY] = "EALREADY", [EINPROGRESS] = "EINPROGRESS",
+    [ESTALE] = "ESTALE", [EUCLEAN] = "EUCLEAN", [ENOTNAM] = "ENOTNAM", [ENAVAIL] = "ENAVAIL",
+    [EISNAM] = "EISNAM", [EREMOTEIO] = "EREMOTEIO", [EDQUOT] = "EDQUOT", [ENOMEDIUM] = "ENOMEDIUM",
+    [EMEDIUMTYPE] = "EMEDIUMTYPE", [ECANCELED] = "ECANCELED", [ENOKEY] = "ENOKEY",
+    [EKEYEXPIRED] = "EKEYEXPIRED", [EKEYREVOKED] = "EKEYREVOKED", [EKEYREJECTED] = "EKEYREJECTED",
+    [EOWNERDEAD] = "EOWNERDEAD", [ENOTRECOVERABLE] = "ENOTRECOVERABLE", [ERFKILL] = "ERFKILL",
+    [EHWPOISON] = "EHWPOISON",
+};
+// clang-format on
 
 /* Other names of numbers above. */
 static const struct {
@@ -430,10 +341,15 @@ static int parse_arg(struct slice term, enum fp_act act, struct slice arg, bool 
                     (int)term.n, term.s);
   switch (act) {
   case FP_ERR: {
-    int e = nsrt_errno_from_name(strndupa(arg.s, arg.n));
-    if (e > 0) {
-      *out = e;
-      return 0;
+    char name[32];
+    if (arg.n < sizeof(name)) {
+      memcpy(name, arg.s, arg.n);
+      name[arg.n] = '\0';
+      int e = nsrt_errno_from_name(name);
+      if (e > 0) {
+        *out = e;
+        return 0;
+      }
     }
     if (parse_uint(arg, 4095, &v) && v > 0) {
       *out = (long)v;
@@ -526,8 +442,10 @@ static int parse_chain(struct slice chain_text, const struct nsrt_failpoint *fp,
                        struct fp_chain **out, struct nsrt_err *err)
 {
   size_t nterms = 1;
-  for (struct slice s = chain_text; (s.s = find_arrow(s)) != NULL; nterms++)
-    s.n = chain_text.n - (size_t)(s.s + 2 - chain_text.s), s.s += 2;
+  for (struct slice s = chain_text; find_arrow(s); nterms++) {
+    const char *next = find_arrow(s) + 2;
+    s = (struct slice){next, s.n - (size_t)(next - s.s)};
+  }
 
   cleanup_free struct fp_chain *chain =
       calloc(1, sizeof(*chain) + nterms * sizeof(chain->terms[0]));
@@ -695,6 +613,23 @@ int nsrt_fp_log_fd(void)
 
 /* ---- slow path --------------------------------------------------------- */
 
+/* The pid a harness can find in /proc: inside a new pid namespace getpid()
+ * is the namespace's view (1 for the init).  Valid only in the process that
+ * set it, since children inherit the variables. */
+static pid_t host_pid_value, host_pid_setter;
+
+void nsrt_fp_set_host_pid(pid_t host_pid)
+{
+  host_pid_value = host_pid;
+  host_pid_setter = getpid();
+}
+
+static pid_t hit_pid(void)
+{
+  pid_t self = getpid();
+  return host_pid_setter == self && host_pid_value > 0 ? host_pid_value : self;
+}
+
 static void write_hit_line(const struct nsrt_failpoint *fp, const struct fp_action *a, uint64_t hit)
 {
   if (fp_log < 0)
@@ -708,7 +643,7 @@ static void write_hit_line(const struct nsrt_failpoint *fp, const struct fp_acti
                    "{\"point\":\"%s\",\"action\":\"%s\",\"arg\":%ld%s,\"hit\":%llu,\"pid\":%d,"
                    "\"stage\":\"%s\"}\n",
                    fp->name, nsrt_fp_act_name(a->act), a->arg, errno_field, (unsigned long long)hit,
-                   (int)getpid(), nsrt_stage ? nsrt_stage : "");
+                   (int)hit_pid(), nsrt_stage ? nsrt_stage : "");
   if (n < 0 || (size_t)n >= sizeof(line))
     return;
   /* one write, so lines of concurrent stages never interleave */
@@ -716,12 +651,6 @@ static void write_hit_line(const struct nsrt_failpoint *fp, const struct fp_acti
   (void)w;
 }
 
-static void sleep_ms(long ms)
-{
-  struct timespec left = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-  while (nanosleep(&left, &left) < 0 && errno == EINTR)
-    ;
-}
 
 /* raise() is not enough: the init of a new pid namespace ignores SIGKILL and
  * SIGSTOP that it sends itself.  A signal queued with si_code SI_KERNEL

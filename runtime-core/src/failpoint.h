@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct nsrt_err;
 
@@ -141,6 +142,10 @@ const char *nsrt_fp_kind_name(enum fp_kind kind);
 const char *nsrt_fp_act_name(enum fp_act act);
 /* The actions that apply to a kind, as a comma-separated list. */
 const char *nsrt_fp_kind_actions(enum fp_kind kind);
+
+/* Record this process's pid as the host sees it, for the hit log (the init
+ * calls it before it enters its own procfs). */
+void nsrt_fp_set_host_pid(pid_t host_pid);
 
 /* The log fd (for close_range exceptions: the init keeps it until exec, where
  * O_CLOEXEC closes it), or -1. */

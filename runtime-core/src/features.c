@@ -14,11 +14,11 @@
 
 /* The options spec.c turns into mount flags or propagation. */
 static const char *const mount_options[] = {
-    "ro",         "rw",         "bind",       "rbind",         "nosuid",      "suid",
-    "nodev",      "dev",        "noexec",     "exec",          "sync",        "async",
-    "dirsync",    "mand",       "nomand",     "atime",         "noatime",     "diratime",
-    "nodiratime", "relatime",   "norelatime", "strictatime",   "nostrictatime", "private",
-    "rprivate",   "shared",     "rshared",    "slave",         "rslave",      "unbindable",
+    "ro",          "rw",       "bind",       "rbind",       "nosuid",        "suid",
+    "nodev",       "dev",      "noexec",     "exec",        "sync",          "async",
+    "dirsync",     "mand",     "nomand",     "atime",       "noatime",       "diratime",
+    "nodiratime",  "relatime", "norelatime", "strictatime", "nostrictatime", "private",
+    "rprivate",    "shared",   "rshared",    "slave",       "rslave",        "unbindable",
     "runbindable",
 };
 
@@ -28,20 +28,20 @@ static const char *const hook_names[] = {
 
 /* Candidates, kept if seccomp_filter.c accepts them. */
 static const char *const seccomp_actions[] = {
-    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO",  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS",
-    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
-    "SCMP_ACT_TRAP",
+    "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+    "SCMP_ACT_NOTIFY",       "SCMP_ACT_TRACE",       "SCMP_ACT_TRAP",
 };
 static const char *const seccomp_operators[] = {
-    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
+    "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
     "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE",
 };
 static const char *const seccomp_archs[] = {
-    "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",         "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_MIPS",
-    "SCMP_ARCH_MIPS64",   "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",      "SCMP_ARCH_MIPSEL64",
-    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",   "SCMP_ARCH_PARISC64",    "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",    "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_RISCV64",     "SCMP_ARCH_S390",
-    "SCMP_ARCH_S390X",    "SCMP_ARCH_X32",         "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",
+    "SCMP_ARCH_AARCH64",     "SCMP_ARCH_ARM",       "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",      "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",    "SCMP_ARCH_PARISC64",    "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",   "SCMP_ARCH_RISCV64",     "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",       "SCMP_ARCH_X32",       "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",
 };
 /* Each flag with the libseccomp API level that can set it. */
 static const struct {
@@ -122,15 +122,12 @@ static json_t *seccomp_features(void)
       known = NULL;
     }
   }
-  return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "enabled", 1, "actions",
-                   strings(seccomp_actions, sizeof(seccomp_actions) / sizeof(char *), keep_action),
-                   "operators",
-                   strings(seccomp_operators, sizeof(seccomp_operators) / sizeof(char *),
-                           keep_operator),
-                   "archs",
-                   strings(seccomp_archs, sizeof(seccomp_archs) / sizeof(char *),
-                           seccomp_arch_check),
-                   "knownFlags", known, "supportedFlags", supported);
+  return json_pack(
+      "{s:b, s:o, s:o, s:o, s:o, s:o}", "enabled", 1, "actions",
+      strings(seccomp_actions, sizeof(seccomp_actions) / sizeof(char *), keep_action), "operators",
+      strings(seccomp_operators, sizeof(seccomp_operators) / sizeof(char *), keep_operator),
+      "archs", strings(seccomp_archs, sizeof(seccomp_archs) / sizeof(char *), seccomp_arch_check),
+      "knownFlags", known, "supportedFlags", supported);
 }
 
 static json_t *linux_features(void)
@@ -149,13 +146,13 @@ char *nsrt_features_json(void)
   char libseccomp[32];
   snprintf(libseccomp, sizeof(libseccomp), "%u.%u.%u", v ? v->major : 0, v ? v->minor : 0,
            v ? v->micro : 0);
-  json_t *root = json_pack(
-      "{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s}}", "ociVersionMin", NSRT_SPEC_VERSION_MIN,
-      "ociVersionMax", NSRT_SPEC_VERSION, "hooks",
-      strings(hook_names, sizeof(hook_names) / sizeof(char *), NULL), "mountOptions",
-      strings(mount_options, sizeof(mount_options) / sizeof(char *), NULL), "linux",
-      linux_features(), "annotations", "io.nsconform.nsrt.version", NSRT_VERSION,
-      "io.github.seccomp.libseccomp.version", libseccomp);
+  json_t *root =
+      json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s}}", "ociVersionMin", NSRT_SPEC_VERSION_MIN,
+                "ociVersionMax", NSRT_SPEC_VERSION, "hooks",
+                strings(hook_names, sizeof(hook_names) / sizeof(char *), NULL), "mountOptions",
+                strings(mount_options, sizeof(mount_options) / sizeof(char *), NULL), "linux",
+                linux_features(), "annotations", "io.nsconform.nsrt.version", NSRT_VERSION,
+                "io.github.seccomp.libseccomp.version", libseccomp);
   if (!root)
     return NULL;
   char *text = json_dumps(root, JSON_INDENT(2));

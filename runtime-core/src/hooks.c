@@ -44,8 +44,7 @@ static struct hook_list *list_of(struct hooks_plan *h, size_t kind)
 
 /* ---- parsing ---- */
 
-static int type_error(const json_t *v, const char *path, const char *expected,
-                      struct nsrt_err *err)
+static int type_error(const json_t *v, const char *path, const char *expected, struct nsrt_err *err)
 {
   const char *got = json_is_object(v)    ? "an object"
                     : json_is_array(v)   ? "an array"
@@ -128,9 +127,14 @@ static int parse_hook(const json_t *v, const char *base, struct hook_plan *h, st
     return 0;
   if (!json_is_integer(t))
     return type_error(t, path, "an integer", err);
-  if (json_integer_value(t) <= 0 || json_integer_value(t) > INT_MAX / 1000)
-    return nsrt_fail_at(err, "spec", 0, path, "%" JSON_INTEGER_FORMAT
-                        " is not a number of seconds greater than zero", json_integer_value(t));
+  if (json_integer_value(t) <= 0)
+    return nsrt_fail_at(err, "spec", 0, path,
+                        "%" JSON_INTEGER_FORMAT " is not a number of seconds greater than zero",
+                        json_integer_value(t));
+  /* The deadline is computed in milliseconds. */
+  if (json_integer_value(t) > INT_MAX / 1000)
+    return nsrt_fail_at(err, "spec", 0, path, "%" JSON_INTEGER_FORMAT " seconds is above %d",
+                        json_integer_value(t), INT_MAX / 1000);
   h->timeout = (int)json_integer_value(t);
   return 0;
 }
@@ -225,6 +229,29 @@ static int reap(pid_t pid, int *status)
   return r < 0 ? -1 : 0;
 }
 
+/* Wait until pid exits (1, reaped, status filled) or the deadline (0); -1 on
+ * error.  Without a pidfd (ENOSYS: old kernels, valgrind) poll waitpid. */
+static int wait_exit(pid_t pid, int pidfd, int64_t deadline, int *status)
+{
+  if (pidfd >= 0) {
+    int r = wait_readable(pidfd, deadline);
+    if (r <= 0)
+      return r;
+    return reap(pid, status) < 0 ? -1 : 1;
+  }
+  for (;;) {
+    pid_t r = waitpid(pid, status, WNOHANG);
+    if (r == pid)
+      return 1;
+    if (r < 0 && errno != EINTR)
+      return -1;
+    if (now_ms() >= deadline)
+      return 0;
+    struct timespec tick = {.tv_nsec = 10 * 1000000};
+    nanosleep(&tick, NULL);
+  }
+}
+
 /* The hook leads its own process group, so what it started dies with it. */
 static void kill_and_reap(pid_t pid)
 {
@@ -273,8 +300,7 @@ static int describe_status(int status, const char *name, const char *path, struc
   return nsrt_fail(err, 0, "hook", "hook %s %s ended with wait status %#x", name, path, status);
 }
 
-static int run_hook(const struct hook_plan *h, const char *name, int state_fd,
-                    struct nsrt_err *err)
+static int run_hook(const struct hook_plan *h, const char *name, int state_fd, struct nsrt_err *err)
 {
   struct stat st;
   int report[2], status;
@@ -308,8 +334,10 @@ static int run_hook(const struct hook_plan *h, const char *name, int state_fd,
   cleanup_close int pidfd = -1;
   if (FP_FAILS("hooks.pidfd_open") || (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
     int e = errno;
-    kill_and_reap(pid);
-    return nsrt_fail(err, e, "hook", "pidfd_open for hook %s %s", name, h->path);
+    if (e != ENOSYS) {
+      kill_and_reap(pid);
+      return nsrt_fail(err, e, "hook", "pidfd_open for hook %s %s", name, h->path);
+    }
   }
 
   /* The report pipe reaches EOF at a successful exec, or carries its errno. */
@@ -324,7 +352,7 @@ static int run_hook(const struct hook_plan *h, const char *name, int state_fd,
       reap(pid, &status);
       return nsrt_fail(err, exec_errno, "hook", "hook %s %s: exec failed", name, h->path);
     }
-    r = wait_readable(pidfd, deadline);
+    r = wait_exit(pid, pidfd, deadline, &status);
   }
   if (r < 0) {
     int e = errno;
@@ -336,8 +364,6 @@ static int run_hook(const struct hook_plan *h, const char *name, int state_fd,
     return nsrt_fail(err, ETIMEDOUT, "hook", "hook %s %s timed out after %d s", name, h->path,
                      timeout);
   }
-  if (reap(pid, &status) < 0)
-    return nsrt_fail(err, errno, "hook", "waitpid for hook %s %s", name, h->path);
   return describe_status(status, name, h->path, err);
 }
 

@@ -27,9 +27,9 @@
 /* The kernel's limit on ranges per map (since 4.15). */
 #define IDMAP_MAX_RANGES 340
 /* "4294967295 4294967295 4294967295\n" */
-#define IDMAP_LINE_MAX 33
+#define IDMAP_LINE_MAX    33
 #define HELPER_TIMEOUT_MS 5000
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH      "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 NSRT_FP_DECLARE(fp_write_setgroups, "main.write_setgroups", FP_KIND_STEP);
 NSRT_FP_DECLARE(fp_write_uid_map, "main.write_uid_map", FP_KIND_STEP);
@@ -50,8 +50,8 @@ int idmap_format(const struct id_range *r, size_t n, char *buf, size_t len)
   }
   buf[0] = '\0';
   for (size_t i = 0; i < n; i++) {
-    int w = snprintf(buf + off, len - off, "%u %u %u\n", r[i].container_id, r[i].host_id,
-                     r[i].size);
+    int w =
+        snprintf(buf + off, len - off, "%u %u %u\n", r[i].container_id, r[i].host_id, r[i].size);
     if (w < 0 || (size_t)w >= len - off) {
       buf[off] = '\0';
       errno = ENOSPC;
@@ -77,8 +77,7 @@ static bool ranges_overlap(uint32_t a, uint32_t a_size, uint32_t b, uint32_t b_s
   return a <= range_end(b, b_size) && b <= range_end(a, a_size);
 }
 
-int idmap_validate(const struct id_range *r, size_t n, const char *json_path,
-                   struct nsrt_err *err)
+int idmap_validate(const struct id_range *r, size_t n, const char *json_path, struct nsrt_err *err)
 {
   char step[NSRT_ERR_STEP_MAX];
   if (n == 0)
@@ -106,18 +105,16 @@ int idmap_validate(const struct id_range *r, size_t n, const char *json_path,
     for (size_t j = 0; j < i; j++) {
       if (ranges_overlap(r[j].container_id, r[j].size, r[i].container_id, r[i].size)) {
         snprintf(step, sizeof(step), "%s[%zu]", json_path, i);
-        return nsrt_fail_at(err, "spec", 0, step,
-                            "container ids %u-%u overlap %s[%zu] (container ids %u-%u)",
-                            r[i].container_id, (uint32_t)range_end(r[i].container_id, r[i].size),
-                            json_path, j, r[j].container_id,
-                            (uint32_t)range_end(r[j].container_id, r[j].size));
+        return nsrt_fail_at(
+            err, "spec", 0, step, "container ids %u-%u overlap %s[%zu] (container ids %u-%u)",
+            r[i].container_id, (uint32_t)range_end(r[i].container_id, r[i].size), json_path, j,
+            r[j].container_id, (uint32_t)range_end(r[j].container_id, r[j].size));
       }
       if (ranges_overlap(r[j].host_id, r[j].size, r[i].host_id, r[i].size)) {
         snprintf(step, sizeof(step), "%s[%zu]", json_path, i);
-        return nsrt_fail_at(err, "spec", 0, step,
-                            "host ids %u-%u overlap %s[%zu] (host ids %u-%u)", r[i].host_id,
-                            (uint32_t)range_end(r[i].host_id, r[i].size), json_path, j,
-                            r[j].host_id, (uint32_t)range_end(r[j].host_id, r[j].size));
+        return nsrt_fail_at(err, "spec", 0, step, "host ids %u-%u overlap %s[%zu] (host ids %u-%u)",
+                            r[i].host_id, (uint32_t)range_end(r[i].host_id, r[i].size), json_path,
+                            j, r[j].host_id, (uint32_t)range_end(r[j].host_id, r[j].size));
       }
     }
   }
@@ -127,8 +124,7 @@ int idmap_validate(const struct id_range *r, size_t n, const char *json_path,
 int idmap_contains(const struct id_range *r, size_t n, uint32_t id)
 {
   for (size_t i = 0; i < n; i++)
-    if (r[i].size > 0 && id >= r[i].container_id &&
-        id <= range_end(r[i].container_id, r[i].size))
+    if (r[i].size > 0 && id >= r[i].container_id && id <= range_end(r[i].container_id, r[i].size))
       return 1;
   return 0;
 }
@@ -280,9 +276,8 @@ static int wait_child_bounded(pid_t child)
 /* newuidmap/newgidmap PID c h s [c h s ...]: the setuid helpers of shadow
  * that write a map an unprivileged user may not write, as allowed by
  * /etc/subuid and /etc/subgid. */
-static int run_map_helper(const char *helper, const char *name, pid_t pid,
-                          const struct id_range *r, size_t n, const char *what,
-                          struct nsrt_err *err)
+static int run_map_helper(const char *helper, const char *name, pid_t pid, const struct id_range *r,
+                          size_t n, const char *what, struct nsrt_err *err)
 {
   size_t n_args = 2 + 3 * n + 1;
   cleanup_free char **argv = calloc(n_args, sizeof(*argv));
@@ -307,6 +302,10 @@ static int run_map_helper(const char *helper, const char *name, pid_t pid,
   if (child < 0)
     return nsrt_fail(err, errno, name, "fork for %s", helper);
   if (child == 0) {
+    /* A signal mask of ours must not reach the helper. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     execv(helper, argv);
     _exit(127);
   }
@@ -322,10 +321,10 @@ static int run_map_helper(const char *helper, const char *name, pid_t pid,
     return 0;
   if (WIFEXITED(status))
     return nsrt_fail(err, 0, name, "%s exited with status %d%s (pid %d, %s)", name,
-                     WEXITSTATUS(status),
-                     WEXITSTATUS(status) == 127 ? ", could not be run" : "", pid, what);
-  return nsrt_fail(err, 0, name, "%s killed by signal %d (pid %d, %s)", name, WTERMSIG(status),
-                   pid, what);
+                     WEXITSTATUS(status), WEXITSTATUS(status) == 127 ? ", could not be run" : "",
+                     pid, what);
+  return nsrt_fail(err, 0, name, "%s killed by signal %d (pid %d, %s)", name, WTERMSIG(status), pid,
+                   what);
 }
 
 struct map_kind {
@@ -340,7 +339,7 @@ static int write_map(pid_t pid, const struct map_kind *k, const struct id_range 
 {
   if (n == 0)
     return nsrt_fail(err, EINVAL, k->step, "no ranges to write to /proc/%d/%s", pid, k->file);
-  char shown[150], what[160];
+  char shown[150], what[200];
   map_display(r, n, shown, sizeof(shown));
   snprintf(what, sizeof(what), "map \"%s\"", shown);
 
@@ -357,11 +356,13 @@ static int write_map(pid_t pid, const struct map_kind *k, const struct id_range 
   int len = idmap_format(r, n, text, cap);
   if (len < 0)
     return nsrt_fail(err, errno, k->step, "formatting %s", what);
-  int ret = write_proc_file(pid, k->file, text, (size_t)len, k->fp, k->step, what, err);
+  /* The kernel refuses a map text of a page or more with a bare EINVAL. */
   long page = sysconf(_SC_PAGESIZE);
-  if (ret < 0 && err && err->errnum == EINVAL && page > 0 && len >= page)
-    nsrt_err_context(err, "%d bytes, the kernel takes a map of less than %ld", len, page);
-  return ret;
+  if (page > 0 && len >= page) {
+    size_t used = strlen(what);
+    snprintf(what + used, sizeof(what) - used, " (%d bytes, over one page)", len);
+  }
+  return write_proc_file(pid, k->file, text, (size_t)len, k->fp, k->step, what, err);
 }
 
 static const struct map_kind uid_kind = {"uid_map", "write_uid_map", "newuidmap",
@@ -379,15 +380,14 @@ int write_id_maps(pid_t pid, const struct plan *p, struct nsrt_err *err)
   /* Without CAP_SETGID the kernel takes a gid_map written directly only
    * once setgroups is denied for the namespace (user_namespaces(7)). */
   if (!privileged && !use_newgidmap) {
-    int ret = write_proc_file(pid, "setgroups", "deny", 4, &fp_write_setgroups,
-                              "write_setgroups", "\"deny\"", err);
+    int ret = write_proc_file(pid, "setgroups", "deny", 4, &fp_write_setgroups, "write_setgroups",
+                              "\"deny\"", err);
     if (ret < 0)
       return ret;
   }
-  int ret = write_map(pid, &uid_kind, p->uid_map, p->n_uid_map,
-                      use_newuidmap ? newuidmap : NULL, err);
+  int ret =
+      write_map(pid, &uid_kind, p->uid_map, p->n_uid_map, use_newuidmap ? newuidmap : NULL, err);
   if (ret < 0)
     return ret;
-  return write_map(pid, &gid_kind, p->gid_map, p->n_gid_map, use_newgidmap ? newgidmap : NULL,
-                   err);
+  return write_map(pid, &gid_kind, p->gid_map, p->n_gid_map, use_newgidmap ? newgidmap : NULL, err);
 }

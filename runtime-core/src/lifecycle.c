@@ -26,7 +26,7 @@
 #include "state.h"
 
 #define START_TIMEOUT_DEFAULT_MS 60000
-#define DELETE_KILL_TIMEOUT_MS 10000
+#define DELETE_KILL_TIMEOUT_MS   10000
 
 static int sys_pidfd_open(pid_t pid)
 {
@@ -181,8 +181,7 @@ static void run_hooks_warn(const struct hook_list *l, const char *which,
     return;
   cleanup_free char *json = state_to_json(st, status);
   if (!json) {
-    nsrt_log(NSRT_LOG_WARN, "%s hooks of %s not run: cannot build the state JSON", which,
-             st->id);
+    nsrt_log(NSRT_LOG_WARN, "%s hooks of %s not run: cannot build the state JSON", which, st->id);
     return;
   }
   for (size_t i = 0; i < l->n; i++) {
@@ -192,8 +191,8 @@ static void run_hooks_warn(const struct hook_list *l, const char *which,
     if (hooks_run(&one, which, json, &herr) < 0) {
       char line[NSRT_ERR_STAGE_MAX + NSRT_ERR_STEP_MAX + NSRT_ERR_TEXT_MAX + 64];
       nsrt_err_format(&herr, line, sizeof(line));
-      nsrt_log(NSRT_LOG_WARN, "%s hook %zu (%s) of %s failed: %s", which, i, l->v[i].path,
-               st->id, line);
+      nsrt_log(NSRT_LOG_WARN, "%s hook %zu (%s) of %s failed: %s", which, i, l->v[i].path, st->id,
+               line);
     }
   }
 }
@@ -213,8 +212,7 @@ static int connect_start_socket(const char *root, const char *id, struct nsrt_er
 {
   struct sockaddr_un addr = {.sun_family = AF_UNIX};
   if (state_path(addr.sun_path, sizeof(addr.sun_path), root, id, STATE_SOCKET) < 0)
-    return nsrt_fail_at(err, "start", ENAMETOOLONG, "connect", "%s/%s/%s", root, id,
-                        STATE_SOCKET);
+    return nsrt_fail_at(err, "start", ENAMETOOLONG, "connect", "%s/%s/%s", root, id, STATE_SOCKET);
   cleanup_close int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return nsrt_fail_at(err, "start", errno, "socket", "start socket of %s", id);
@@ -338,8 +336,8 @@ static int kill_loaded(const struct container_state *st, int sig, struct nsrt_er
     if (errno == ESRCH)
       return nsrt_fail_at(err, "kill", 0, "status",
                           "container %s is stopped, not created or running", st->id);
-    return nsrt_fail_at(err, "kill", errno, "pidfd_open", "init %d of container %s",
-                        (int)st->pid, st->id);
+    return nsrt_fail_at(err, "kill", errno, "pidfd_open", "init %d of container %s", (int)st->pid,
+                        st->id);
   }
   int ret = 0;
   if (FP_FAILS("kill.send_signal") || init_signal(&init, sig) < 0)
@@ -368,8 +366,8 @@ static int kill_and_wait(const struct container_state *st, struct nsrt_err *err)
   if (init_open(st, &init) < 0) {
     if (errno == ESRCH)
       return 0; /* died on its own meanwhile */
-    return nsrt_fail_at(err, "delete", errno, "pidfd_open", "init %d of container %s",
-                        (int)st->pid, st->id);
+    return nsrt_fail_at(err, "delete", errno, "pidfd_open", "init %d of container %s", (int)st->pid,
+                        st->id);
   }
   int ret = 0;
   if ((FP_FAILS("delete.kill") || init_signal(&init, SIGKILL) < 0) && errno != ESRCH)
@@ -440,14 +438,14 @@ static const struct {
   const char *name;
   int sig;
 } signal_names[] = {
-    {"HUP", SIGHUP},       {"INT", SIGINT},       {"QUIT", SIGQUIT},     {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},     {"IOT", SIGIOT},       {"BUS", SIGBUS},
-    {"FPE", SIGFPE},       {"KILL", SIGKILL},     {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},     {"CLD", SIGCHLD},      {"CONT", SIGCONT},
-    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU},
-    {"URG", SIGURG},       {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
-    {"PROF", SIGPROF},     {"WINCH", SIGWINCH},   {"IO", SIGIO},         {"POLL", SIGPOLL},
+    {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"IOT", SIGIOT},   {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL},   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE},   {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD},   {"CLD", SIGCHLD},  {"CONT", SIGCONT},
+    {"STOP", SIGSTOP},     {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+    {"URG", SIGURG},       {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM},
+    {"PROF", SIGPROF},     {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},
     {"PWR", SIGPWR},       {"SYS", SIGSYS},
 };
 

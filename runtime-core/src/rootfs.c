@@ -1,8 +1,8 @@
 /* The container's filesystem view, built by init (see rootfs.h for the steps).
  *
  * Everything up to pivot_root runs with the host's root still visible, so every
- * path inside the rootfs is opened relative to the rootfs with
- * openat2(RESOLVE_IN_ROOT): a symlink in the image resolves against the rootfs,
+ * path inside the rootfs is resolved component by component from an fd of the
+ * rootfs (open_in_root): a symlink in the image resolves against the rootfs,
  * never against the host, and the mount is made on /proc/self/fd/N of what was
  * opened, so nothing can swap the path between the check and the mount.
  */
@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,10 @@
    MS_STRICTATIME | MS_NOSYMFOLLOW)
 
 #define PROC_FD_PATH_MAX 32
+
+/* The fs type for mount(2) calls that ignore it (bind, remount, propagation):
+ * "" rather than NULL, which memory checkers read as a string. */
+#define NO_FSTYPE ""
 
 static const char *const default_devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
 
@@ -79,12 +82,14 @@ static bool same_inode(int a, int b)
          sa.st_ino == sb.st_ino;
 }
 
-/* What openat2(RESOLVE_IN_ROOT) does, one component at a time, for kernels
- * older than 5.6 and for tools that do not know openat2 (valgrind): every
- * component is opened O_NOFOLLOW, a symlink's text is resolved again from
- * rootfd (absolute) or the current directory (relative), and ".." stops at
- * rootfd.  Magic links are never followed, only their text. */
-static int open_in_root_walk(int rootfd, const char *path, int flags)
+/* An O_PATH fd for path resolved inside the rootfs, the way
+ * openat2(RESOLVE_IN_ROOT) would (done by hand so that it also works where
+ * openat2 is missing, valgrind included): each component is opened
+ * O_NOFOLLOW from the directory fd reached so far, a symlink's text is
+ * resolved again from rootfd (absolute) or from that directory (relative),
+ * and ".." stops at rootfd.  Magic links (/proc/self/...) are never
+ * followed, only their text.  flags: 0 or O_DIRECTORY. */
+static int open_in_root(int rootfd, const char *path, int flags)
 {
   cleanup_free char *rest = strdup(path);
   cleanup_close int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -148,25 +153,6 @@ static int open_in_root_walk(int rootfd, const char *path, int flags)
     return -1;
   }
   return take_fd(&cur);
-}
-
-/* An O_PATH fd for path resolved inside the rootfs: absolute symlinks and ".."
- * stop at rootfd, and magic links (/proc/self/...) are refused.  flags: 0 or
- * O_DIRECTORY. */
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-  static bool no_openat2;
-  if (!no_openat2) {
-    struct open_how how = {
-        .flags = (unsigned long long)(O_PATH | O_CLOEXEC | flags),
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-    };
-    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-    if (fd >= 0 || errno != ENOSYS)
-      return fd;
-    no_openat2 = true;
-  }
-  return open_in_root_walk(rootfd, path, flags);
 }
 
 /* The path to create instead of one that runs into a dangling symlink: the
@@ -271,7 +257,7 @@ static int open_or_create(int rootfd, const char *path, bool want_file, const ch
 static int remount_bind(const char *target, unsigned long flags)
 {
   unsigned long want = MS_REMOUNT | MS_BIND | (flags & BIND_REMOUNT_FLAGS);
-  if (mount(NULL, target, NULL, want, NULL) == 0)
+  if (mount(NULL, target, NO_FSTYPE, want, NULL) == 0)
     return 0;
   if (errno != EPERM)
     return -1;
@@ -293,7 +279,7 @@ static int remount_bind(const char *target, unsigned long flags)
     errno = EPERM;
     return -1;
   }
-  return mount(NULL, target, NULL, want | locked, NULL);
+  return mount(NULL, target, NO_FSTYPE, want | locked, NULL);
 }
 
 /* ---- 1. propagation of / ------------------------------------------------- */
@@ -317,9 +303,8 @@ static int set_root_propagation(const struct plan *p, struct nsrt_err *err)
   /* slave by default: host mounts still reach us, ours never reach the host */
   unsigned long prop = p->rootfs_propagation ? p->rootfs_propagation : MS_SLAVE | MS_REC;
   char name[32];
-  if (FP_FAILS("init.rootfs_propagation") || mount(NULL, "/", NULL, prop, NULL) < 0)
-    return nsrt_fail(err, errno, "rootfs_propagation", "make / %s",
-                     propagation_name(prop, name));
+  if (FP_FAILS("init.rootfs_propagation") || mount(NULL, "/", NO_FSTYPE, prop, NULL) < 0)
+    return nsrt_fail(err, errno, "rootfs_propagation", "make / %s", propagation_name(prop, name));
   return 0;
 }
 
@@ -363,9 +348,8 @@ static int make_parent_mount_private(const char *root, struct nsrt_err *err)
       break;
     }
   }
-  if (mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
-    return nsrt_fail(err, errno, "bind_rootfs", "make %s (the mount holding %s) private", mp,
-                     root);
+  if (mount(NULL, mp, NO_FSTYPE, MS_PRIVATE, NULL) < 0)
+    return nsrt_fail(err, errno, "bind_rootfs", "make %s (the mount holding %s) private", mp, root);
   return 0;
 }
 
@@ -380,7 +364,7 @@ static int bind_rootfs(const struct plan *p, bool new_mountns, struct nsrt_err *
     if (ret < 0)
       return ret;
     /* pivot_root needs the new root to be a mount point */
-    if (mount(p->root_path, p->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+    if (mount(p->root_path, p->root_path, NO_FSTYPE, MS_BIND | MS_REC, NULL) < 0)
       return nsrt_fail(err, errno, "bind_rootfs", "bind %s onto itself", p->root_path);
   }
   if (chdir(p->root_path) < 0)
@@ -394,13 +378,13 @@ static int mount_new_or_bind(const struct mount_plan *m, const char *target, boo
 {
   *bound = mount_is_bind(m);
   if (*bound)
-    return mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL);
+    return mount(m->source, target, NO_FSTYPE, MS_BIND | (m->flags & MS_REC), NULL);
   if (mount(m->source, target, m->type, m->flags, m->data) == 0)
     return 0;
   /* a new sysfs needs a network namespace owned by our user namespace */
   if (errno == EPERM && m->type && strcmp(m->type, "sysfs") == 0) {
     *bound = true;
-    return mount("/sys", target, NULL, MS_BIND | MS_REC, NULL);
+    return mount("/sys", target, NO_FSTYPE, MS_BIND | MS_REC, NULL);
   }
   return -1;
 }
@@ -437,7 +421,7 @@ static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *er
     return nsrt_fail(err, errno, "mount", "remount %s %s on %s with flags %#lx", type, source,
                      m->destination, remount);
   char name[32];
-  if (m->propagation && mount(NULL, target, NULL, m->propagation, NULL) < 0)
+  if (m->propagation && mount(NULL, target, NO_FSTYPE, m->propagation, NULL) < 0)
     return nsrt_fail(err, errno, "mount", "make %s %s", m->destination,
                      propagation_name(m->propagation, name));
   return 0;
@@ -471,7 +455,7 @@ static int bind_default_device(int rootfd, const char *name, struct nsrt_err *er
     return -1;
   char target[PROC_FD_PATH_MAX];
   proc_fd_path(target, fd);
-  if (mount(dest, target, NULL, MS_BIND, NULL) < 0)
+  if (mount(dest, target, NO_FSTYPE, MS_BIND, NULL) < 0)
     return nsrt_fail(err, errno, "create_devices", "bind the host's %s on %s", dest, dest);
   return 0;
 }
@@ -603,7 +587,7 @@ static int pivot_into(const struct plan *p, struct nsrt_err *err)
     return nsrt_fail(err, errno, "pivot_root", "pivot_root into %s", p->root_path);
   if (fchdir(oldroot) < 0)
     return nsrt_fail(err, errno, "pivot_root", "enter the old root");
-  if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+  if (mount(NULL, ".", NO_FSTYPE, MS_SLAVE | MS_REC, NULL) < 0)
     return nsrt_fail(err, errno, "pivot_root", "make the old root a slave");
   if (umount2(".", MNT_DETACH) < 0)
     return nsrt_fail(err, errno, "pivot_root", "detach the old root");
@@ -653,7 +637,7 @@ static int mask_path(const char *path, struct nsrt_err *err)
   if (S_ISDIR(st.st_mode)) {
     if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
       return nsrt_fail(err, errno, "masked_paths", "mount a read-only tmpfs on %s", path);
-  } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+  } else if (mount("/dev/null", path, NO_FSTYPE, MS_BIND, NULL) < 0) {
     return nsrt_fail(err, errno, "masked_paths", "bind /dev/null on %s", path);
   }
   return 0;
@@ -663,7 +647,7 @@ static int readonly_path(const char *path, struct nsrt_err *err)
 {
   if (FP_FAILS("init.readonly_paths"))
     return nsrt_fail(err, errno, "readonly_paths", "make %s read-only", path);
-  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+  if (mount(path, path, NO_FSTYPE, MS_BIND | MS_REC, NULL) < 0) {
     if (errno == ENOENT)
       return 0;
     return nsrt_fail(err, errno, "readonly_paths", "bind %s onto itself", path);

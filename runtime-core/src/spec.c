@@ -79,8 +79,7 @@ static const char *describe(const json_t *v, char *buf, size_t len)
   return buf;
 }
 
-static int type_error(const json_t *v, const char *path, const char *expected,
-                      struct nsrt_err *err)
+static int type_error(const json_t *v, const char *path, const char *expected, struct nsrt_err *err)
 {
   char got[80];
   return SPEC_FAIL(err, path, "expected %s, got %s", expected, describe(v, got, sizeof(got)));
@@ -128,7 +127,7 @@ static int get_integer(const json_t *v, const char *path, bool required, long lo
 static int get_u32(const json_t *v, const char *path, bool required, uint32_t *out,
                    struct nsrt_err *err)
 {
-  long long n;
+  long long n = 0;
   int ret = get_integer(v, path, required, 0, UINT32_MAX, "an unsigned 32-bit integer", &n, err);
   if (ret > 0)
     *out = (uint32_t)n;
@@ -139,7 +138,7 @@ static int get_u32(const json_t *v, const char *path, bool required, uint32_t *o
 static int get_u64(const json_t *v, const char *path, bool required, uint64_t *out,
                    struct nsrt_err *err)
 {
-  long long n;
+  long long n = 0;
   int ret = get_integer(v, path, required, 0, LLONG_MAX, "an unsigned 64-bit integer", &n, err);
   if (ret > 0)
     *out = (uint64_t)n;
@@ -198,8 +197,7 @@ static void strv_free(char **v)
 
 enum str_check { STR_ANY, STR_ABSOLUTE, STR_ENV };
 
-static int check_string(const char *s, enum str_check check, const char *path,
-                        struct nsrt_err *err)
+static int check_string(const char *s, enum str_check check, const char *path, struct nsrt_err *err)
 {
   if (check == STR_ABSOLUTE && s[0] != '/')
     return SPEC_FAIL(err, path, "\"%s\" is not an absolute path", s);
@@ -311,8 +309,8 @@ static int check_oci_version(const char *v, struct nsrt_err *err)
 {
   const char *s = v;
   unsigned long major = 0, minor, patch;
-  bool ok = semver_number(&s, &major) && *s++ == '.' && semver_number(&s, &minor) &&
-            *s++ == '.' && semver_number(&s, &patch);
+  bool ok = semver_number(&s, &major) && *s++ == '.' && semver_number(&s, &minor) && *s++ == '.' &&
+            semver_number(&s, &patch);
   if (ok && *s == '-') {
     s++;
     ok = semver_identifiers(&s, true);
@@ -324,13 +322,12 @@ static int check_oci_version(const char *v, struct nsrt_err *err)
   if (!ok || *s != '\0')
     return SPEC_FAIL(err, "ociVersion", "\"%s\" is not a SemVer 2.0.0 version", v);
   if (major != 1)
-    return SPEC_FAIL(err, "ociVersion", "\"%s\": major version %lu is not supported (only 1.x)",
-                     v, major);
+    return SPEC_FAIL(err, "ociVersion", "\"%s\": major version %lu is not supported (only 1.x)", v,
+                     major);
   return 0;
 }
 
-static int parse_root(const json_t *root, const char *bundle, struct plan *p,
-                      struct nsrt_err *err)
+static int parse_root(const json_t *root, const char *bundle, struct plan *p, struct nsrt_err *err)
 {
   json_t *obj;
   const char *path;
@@ -367,7 +364,7 @@ static int parse_root(const json_t *root, const char *bundle, struct plan *p,
 static int parse_user(const json_t *proc, struct plan *p, struct nsrt_err *err)
 {
   json_t *user, *gids;
-  long long umask_value;
+  long long umask_value = 0;
   int ret = get_object(json_object_get(proc, "user"), "process.user", false, &user, err);
   if (ret <= 0)
     return ret;
@@ -425,8 +422,8 @@ static int parse_cap_set(const json_t *caps, const char *set_name, uint64_t *set
 static int parse_capabilities(const json_t *proc, struct cap_plan *c, struct nsrt_err *err)
 {
   json_t *caps;
-  int ret = get_object(json_object_get(proc, "capabilities"), "process.capabilities", false,
-                       &caps, err);
+  int ret =
+      get_object(json_object_get(proc, "capabilities"), "process.capabilities", false, &caps, err);
   if (ret <= 0)
     return ret;
   c->present = true;
@@ -463,9 +460,11 @@ static int parse_rlimits(const json_t *proc, struct plan *p, struct nsrt_err *er
       return SPEC_FAIL(err, path, "unknown rlimit \"%s\"", type);
     for (size_t j = 0; j < i; j++)
       if (p->rlimits[j].resource == r->resource)
-        return SPEC_FAIL(err, path, "%s is given twice: process.rlimits[%zu] and process.rlimits[%zu]",
-                         type, j, i);
-    if (get_u64(json_object_get(obj, "soft"), at_key(path, base, "soft"), true, &r->soft, err) < 0 ||
+        return SPEC_FAIL(err, path,
+                         "%s is given twice: process.rlimits[%zu] and process.rlimits[%zu]", type,
+                         j, i);
+    if (get_u64(json_object_get(obj, "soft"), at_key(path, base, "soft"), true, &r->soft, err) <
+            0 ||
         get_u64(json_object_get(obj, "hard"), at_key(path, base, "hard"), true, &r->hard, err) < 0)
       return -1;
     if (r->soft > r->hard)
@@ -509,7 +508,7 @@ static int parse_process(const json_t *root, struct plan *p, struct nsrt_err *er
 {
   json_t *proc;
   const char *cwd;
-  long long oom;
+  long long oom = 0;
   if (get_object(json_object_get(root, "process"), "process", true, &proc, err) < 0 ||
       reject_unsupported_process(proc, err) < 0)
     return -1;
@@ -519,6 +518,8 @@ static int parse_process(const json_t *root, struct plan *p, struct nsrt_err *er
     return -1;
   if (!p->args[0])
     return SPEC_FAIL(err, "process.args", "must contain at least one string");
+  if (!p->args[0][0])
+    return SPEC_FAIL(err, "process.args[0]", "the executable must not be empty");
   if (get_string_array(json_object_get(proc, "env"), "process.env", STR_ENV, &p->env, err) < 0)
     return -1;
   if (!p->env && !(p->env = calloc(1, sizeof(char *))))
@@ -618,8 +619,8 @@ static int parse_mount_options(const json_t *obj, const char *base, struct mount
 {
   json_path path;
   json_t *arr;
-  int ret = get_array(json_object_get(obj, "options"), at_key(path, base, "options"), false, &arr,
-                      err);
+  int ret =
+      get_array(json_object_get(obj, "options"), at_key(path, base, "options"), false, &arr, err);
   if (ret <= 0)
     return ret;
   size_t data_len = 0;
@@ -658,8 +659,8 @@ static int parse_mount_options(const json_t *obj, const char *base, struct mount
   return 0;
 }
 
-static int parse_mount(const json_t *v, const char *base, const char *bundle,
-                       struct mount_plan *m, struct nsrt_err *err)
+static int parse_mount(const json_t *v, const char *base, const char *bundle, struct mount_plan *m,
+                       struct nsrt_err *err)
 {
   json_path path;
   json_t *obj;
@@ -773,8 +774,8 @@ static int parse_namespaces(const json_t *lnx, struct plan *p, struct nsrt_err *
                        "\"%s\" is given twice: linux.namespaces[%zu] and linux.namespaces[%zu]",
                        type_name, index_of[t], i);
     index_of[t] = i;
-    if (get_string(json_object_get(obj, "path"), at_key(path, base, "path"), false, &ns_path,
-                   err) < 0)
+    if (get_string(json_object_get(obj, "path"), at_key(path, base, "path"), false, &ns_path, err) <
+        0)
       return -1;
     if (!ns_path || !ns_path[0]) {
       p->ns[t].mode = NS_NEW;
@@ -851,7 +852,8 @@ static int check_id_maps(struct plan *p, struct nsrt_err *err)
     json_path path;
     if (!idmap_contains(p->gid_map, p->n_gid_map, p->additional_gids[i]))
       return SPEC_FAIL(err, at_index(path, "process.user.additionalGids", i),
-                       "gid %u is not mapped by linux.gidMappings", (unsigned)p->additional_gids[i]);
+                       "gid %u is not mapped by linux.gidMappings",
+                       (unsigned)p->additional_gids[i]);
   }
   return 0;
 }
@@ -894,7 +896,7 @@ static int parse_time_offsets(const json_t *lnx, struct plan *p, struct nsrt_err
 static int sysctl_namespace(const char *key)
 {
   static const char *const ipc_keys[] = {
-      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",         "kernel.sem",
+      "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem",
       "kernel.shmall", "kernel.shmmax", "kernel.shm_rmid_forced", "kernel.shmmni",
   };
   for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
@@ -953,8 +955,8 @@ static int parse_seccomp_action(const json_t *obj, const char *base, const char 
 {
   json_path path;
   const char *name;
-  if (get_string(json_object_get(obj, action_key), at_key(path, base, action_key), required,
-                 &name, err) < 0)
+  if (get_string(json_object_get(obj, action_key), at_key(path, base, action_key), required, &name,
+                 err) < 0)
     return -1;
   int a = seccomp_action_from_name(name);
   if (a < 0)
@@ -987,8 +989,8 @@ static int parse_seccomp_rule(const json_t *v, const char *base, struct seccomp_
     return -1;
   if (!r->names[0])
     return SPEC_FAIL(err, path, "must contain at least one name");
-  if (parse_seccomp_action(obj, base, "action", "errnoRet", true, &r->action, &r->errno_ret,
-                           err) < 0)
+  if (parse_seccomp_action(obj, base, "action", "errnoRet", true, &r->action, &r->errno_ret, err) <
+      0)
     return -1;
   int ret = get_array(json_object_get(obj, "args"), at_key(path, base, "args"), false, &args, err);
   if (ret <= 0)
@@ -1009,8 +1011,8 @@ static int parse_seccomp_rule(const json_t *v, const char *base, struct seccomp_
     if (index >= 6)
       return SPEC_FAIL(err, field, "%u is not a syscall argument index (0 to 5)", index);
     a->index = index;
-    if (get_u64(json_object_get(arg, "value"), at_key(field, item, "value"), true, &a->value,
-                err) < 0 ||
+    if (get_u64(json_object_get(arg, "value"), at_key(field, item, "value"), true, &a->value, err) <
+            0 ||
         get_u64(json_object_get(arg, "valueTwo"), at_key(field, item, "valueTwo"), false,
                 &a->value_two, err) < 0 ||
         get_string(json_object_get(arg, "op"), at_key(field, item, "op"), true, &op_name, err) < 0)
@@ -1024,8 +1026,8 @@ static int parse_seccomp_rule(const json_t *v, const char *base, struct seccomp_
   return 0;
 }
 
-static int check_names(char **names, const char *base, int (*known)(const char *),
-                       const char *what, struct nsrt_err *err)
+static int check_names(char **names, const char *base, int (*known)(const char *), const char *what,
+                       struct nsrt_err *err)
 {
   for (size_t i = 0; names && names[i]; i++) {
     json_path path;
@@ -1050,10 +1052,10 @@ static int parse_seccomp(const json_t *lnx, struct seccomp_plan *s, struct nsrt_
                  &listener, err) < 0)
     return -1;
   if (listener && listener[0])
-    return SPEC_FAIL(err, "linux.seccomp.listenerPath", "\"%s\": seccomp listeners are not supported",
-                     listener);
-  if (get_string_array(json_object_get(obj, "architectures"), "linux.seccomp.architectures", STR_ANY,
-                       &s->architectures, err) < 0 ||
+    return SPEC_FAIL(err, "linux.seccomp.listenerPath",
+                     "\"%s\": seccomp listeners are not supported", listener);
+  if (get_string_array(json_object_get(obj, "architectures"), "linux.seccomp.architectures",
+                       STR_ANY, &s->architectures, err) < 0 ||
       check_names(s->architectures, "linux.seccomp.architectures", seccomp_arch_check,
                   "architecture", err) < 0 ||
       get_string_array(json_object_get(obj, "flags"), "linux.seccomp.flags", STR_ANY, &s->flags,
@@ -1136,8 +1138,7 @@ static int parse_linux(const json_t *root, struct plan *p, struct nsrt_err *err)
   return parse_seccomp(lnx, &p->seccomp, err);
 }
 
-static int build_plan(const json_t *root, const char *bundle, struct plan *p,
-                      struct nsrt_err *err)
+static int build_plan(const json_t *root, const char *bundle, struct plan *p, struct nsrt_err *err)
 {
   const char *version;
   if (!json_is_object(root))
@@ -1183,8 +1184,7 @@ static int parse_document(json_t *root, const json_error_t *jerr, const char *bu
   return ret;
 }
 
-int spec_parse_string(const char *json, const char *bundle, struct plan *out,
-                      struct nsrt_err *err)
+int spec_parse_string(const char *json, const char *bundle, struct plan *out, struct nsrt_err *err)
 {
   json_error_t jerr;
   plan_init(out);

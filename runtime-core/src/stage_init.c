@@ -294,6 +294,8 @@ static int run_init(struct init_state *s, struct nsrt_err *err)
 {
   struct stage_ctx *c = s->c;
   const struct plan *p = c->plan;
+  s->host_pid = read_host_pid();
+  nsrt_fp_set_host_pid(s->host_pid);
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     return nsrt_fail(err, errno, "pdeathsig", NULL);
   /* Our parent is main (CLONE_PARENT).  In a new pid namespace it is outside
@@ -303,7 +305,6 @@ static int run_init(struct init_state *s, struct nsrt_err *err)
     return nsrt_fail(err, ESRCH, "pdeathsig", "main %d is gone", c->main_pid);
   if (FP_FAILS("init.setsid") || setsid() < 0)
     return nsrt_fail(err, errno, "setsid", NULL);
-  s->host_pid = read_host_pid();
 
   int ret = enter_namespaces(p, err);
   if (ret == 0)

@@ -19,7 +19,7 @@
 #include "failpoint.h"
 
 #define STATE_TMP STATE_JSON ".tmp"
-#define ID_MAX 64
+#define ID_MAX    64
 
 /* Quote an id for a message: bounded, control characters replaced, so a
  * hostile id cannot forge log lines. */
@@ -69,8 +69,8 @@ int state_check_id(const char *root, const char *id, struct nsrt_err *err)
 
 int state_path(char *buf, size_t len, const char *root, const char *id, const char *name)
 {
-  int n = name ? snprintf(buf, len, "%s/%s/%s", root, id, name)
-               : snprintf(buf, len, "%s/%s", root, id);
+  int n =
+      name ? snprintf(buf, len, "%s/%s/%s", root, id, name) : snprintf(buf, len, "%s/%s", root, id);
   if (n < 0 || (size_t)n >= len) {
     errno = ENAMETOOLONG;
     return -1;
@@ -230,8 +230,7 @@ static int annotations_from_json(json_t *obj, struct container_state *st, const 
   json_object_foreach(obj, key, value)
   {
     if (!json_is_string(value))
-      return nsrt_fail(err, 0, "load_state", "%s: annotation \"%s\" is not a string", path,
-                       key);
+      return nsrt_fail(err, 0, "load_state", "%s: annotation \"%s\" is not a string", path, key);
     struct annotation *a = &st->annotations[st->n_annotations];
     a->key = strdup(key);
     a->value = strdup(json_string_value(value));
@@ -255,8 +254,7 @@ static int state_from_json(json_t *root, struct container_state *st, const char 
   json_t *pid = json_object_get(root, "pid");
   json_t *start = json_object_get(root, "pid_start");
   json_t *started = json_object_get(root, "started");
-  if (!json_is_integer(pid) || json_integer_value(pid) <= 0 ||
-      json_integer_value(pid) > 0x7fffffff)
+  if (!json_is_integer(pid) || json_integer_value(pid) <= 0 || json_integer_value(pid) > 0x7fffffff)
     return nsrt_fail(err, 0, "load_state", "%s: \"pid\" is missing or not a positive pid", path);
   if (!json_is_integer(start) || json_integer_value(start) < 0)
     return nsrt_fail(err, 0, "load_state", "%s: \"pid_start\" is missing or negative", path);
@@ -268,8 +266,7 @@ static int state_from_json(json_t *root, struct container_state *st, const char 
   return annotations_from_json(json_object_get(root, "annotations"), st, path, err);
 }
 
-int state_load(const char *root, const char *id, struct container_state *st,
-               struct nsrt_err *err)
+int state_load(const char *root, const char *id, struct container_state *st, struct nsrt_err *err)
 {
   memset(st, 0, sizeof(*st));
   if (state_check_id(root, id, err) < 0)

@@ -52,8 +52,7 @@ static void expect_err(const struct nsrt_err *err, const char *stage, const char
   cr_expect_str_eq(err->step, step);
   cr_expect_eq(err->errnum, errnum, "errnum %d (%s), expected %d (%s)", err->errnum,
                strerror(err->errnum), errnum, strerror(errnum));
-  cr_expect(strstr(err->text, text_part) != NULL, "text \"%s\" lacks \"%s\"", err->text,
-            text_part);
+  cr_expect(strstr(err->text, text_part) != NULL, "text \"%s\" lacks \"%s\"", err->text, text_part);
 }
 
 /* A child that dies with the parent and cannot outlive a hung test. */
@@ -142,8 +141,8 @@ Test(channel, round_trip_of_every_type)
     cr_assert_eq(chan_send(&b, NULL, t, payload, msg_type_len(t), &err), 0, "send %s: %s",
                  msg_type_name(t), err.text);
     memset(&m, 0xa5, sizeof(m));
-    cr_assert_eq(chan_recv(&a, NULL, t, &m, &err), 0, "recv %s: %s: %s", msg_type_name(t),
-                 err.step, err.text);
+    cr_assert_eq(chan_recv(&a, NULL, t, &m, &err), 0, "recv %s: %s: %s", msg_type_name(t), err.step,
+                 err.text);
     cr_expect_eq(m.hdr.type, t);
     cr_expect_eq(m.hdr.len, msg_type_len(t));
     if (t == MSG_INTERMEDIATE_READY)
@@ -167,6 +166,8 @@ Test(channel, send_rejects_oversized_payload)
   struct nsrt_err err;
   cr_expect_eq(chan_send(&b, NULL, MSG_INIT_READY, big, sizeof(big), &err), -1);
   expect_err(&err, "main", "send INIT_READY", EMSGSIZE, "1025 bytes to main");
+  cr_expect_eq(chan_send(&b, NULL, MSG_INTERMEDIATE_READY, NULL, 4, &err), -1);
+  expect_err(&err, "main", "send INTERMEDIATE_READY", EINVAL, "no payload");
 }
 
 Test(channel, validate_rejects_malformed_packets)
@@ -201,8 +202,7 @@ Test(channel, validate_rejects_malformed_packets)
   m.hdr.len = 4;
   cr_expect_eq(msg_validate(&m, sizeof(m.hdr) + 8, &err), -1);
   cr_expect_eq(err.errnum, EBADMSG);
-  cr_expect(strstr(err.text, "declares 4 bytes of payload but carries 8") != NULL, "%s",
-            err.text);
+  cr_expect(strstr(err.text, "declares 4 bytes of payload but carries 8") != NULL, "%s", err.text);
   cr_expect_eq(msg_validate(&m, sizeof(m.hdr) + 4, &err), 0);
 
   /* Consistent, but not the length the type carries. */

@@ -754,10 +754,13 @@ Test(failpoint, registry_lists_this_files_points_with_file_line_and_kind)
       {"test.clone_c", clone_c_line, FP_KIND_CLONE}, {"test.chan.send", send_line, FP_KIND_SEND},
       {"test.chan.recv", recv_line, FP_KIND_RECV},   {"test.shared", shared_line, FP_KIND_STEP},
   };
-  size_t total = 0;
-  for (struct nsrt_failpoint *const *p = nsrt_fp_begin(); p < nsrt_fp_end(); p++, total++)
-    cr_assert_not_null(*p);
-  cr_assert_eq(total, sizeof(want) / sizeof(want[0]), "exactly this file's points");
+  /* other objects linked in may add points; this file adds exactly these */
+  size_t mine = 0;
+  for (struct nsrt_failpoint *const *p = nsrt_fp_begin(); p < nsrt_fp_end(); p++) {
+    cr_assert_not_null(*p, "the section holds only point pointers");
+    mine += strstr((*p)->file, "test_failpoint.c") != NULL;
+  }
+  cr_assert_eq(mine, sizeof(want) / sizeof(want[0]), "exactly this file's points");
   for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
     int found = 0;
     for (struct nsrt_failpoint *const *p = nsrt_fp_begin(); p < nsrt_fp_end(); p++) {

@@ -72,8 +72,8 @@ Test(hooks, parse_errors)
 {
   expect_parse_error("[]", "hooks", "expected an object, got an array");
   expect_parse_error("{\"prestart\": {}}", "hooks.prestart", "expected an array, got an object");
-  expect_parse_error("{\"createRuntime\": [{\"path\": \"/bin/true\"}, 3]}", "hooks.createRuntime[1]",
-                     "expected an object, got an integer");
+  expect_parse_error("{\"createRuntime\": [{\"path\": \"/bin/true\"}, 3]}",
+                     "hooks.createRuntime[1]", "expected an object, got an integer");
   expect_parse_error("{\"createRuntime\": [{\"args\": [\"x\"]}]}", "hooks.createRuntime[0].path",
                      "required field is missing");
   expect_parse_error("{\"createRuntime\": [{\"path\": \"bin/true\"}]}",
@@ -86,10 +86,13 @@ Test(hooks, parse_errors)
                      "hooks.poststart[0].args[1]", "expected a string, got an integer");
   expect_parse_error("{\"startContainer\": [{\"path\": \"/h\", \"env\": [null]}]}",
                      "hooks.startContainer[0].env[0]", "expected a string, got null");
-  expect_parse_error("{\"createRuntime\": [{\"path\": \"/h\"}, {\"path\": \"/h\", \"timeout\": 0}]}",
-                     "hooks.createRuntime[1].timeout", "0 is not a number of seconds greater");
+  expect_parse_error(
+      "{\"createRuntime\": [{\"path\": \"/h\"}, {\"path\": \"/h\", \"timeout\": 0}]}",
+      "hooks.createRuntime[1].timeout", "0 is not a number of seconds greater");
   expect_parse_error("{\"createContainer\": [{\"path\": \"/h\", \"timeout\": -5}]}",
                      "hooks.createContainer[0].timeout", "-5 is not a number of seconds");
+  expect_parse_error("{\"createContainer\": [{\"path\": \"/h\", \"timeout\": 2147484}]}",
+                     "hooks.createContainer[0].timeout", "2147484 seconds is above 2147483");
   expect_parse_error("{\"createContainer\": [{\"path\": \"/h\", \"timeout\": \"5\"}]}",
                      "hooks.createContainer[0].timeout", "expected an integer, got a string");
   expect_parse_error("{\"createContainer\": [{\"path\": \"/h\", \"timeout\": 1.5}]}",
@@ -221,11 +224,12 @@ Test(hooks, env_and_argv)
   snprintf(env_out, sizeof(env_out), "OUT=%s", out);
   setenv("NSRT_TEST_PARENT_VAR", "leak", 1);
   char *env[] = {env_out, "A=1", NULL};
-  struct hook_plan v[] = {sh_hook("echo \"$0 A=$A P=$NSRT_TEST_PARENT_VAR\" > \"$OUT\"", env, 5)};
+  struct hook_plan v[] = {sh_hook("echo \"A=$A P=$NSRT_TEST_PARENT_VAR\" > \"$OUT\"", env, 5)};
   struct hook_list l = {.v = v, .n = 1};
   struct nsrt_err err;
   cr_assert_eq(hooks_run(&l, "poststart", state, &err), 0, "%s", err.text);
-  cr_expect_str_eq(read_file(out), "sh A=1 P=\n", "the hook gets exactly its env");
+  char *got = read_file(out);
+  cr_expect_str_eq(got, "A=1 P=\n", "the hook gets exactly its env: %s", got);
 
   /* no args: argv is {path}; no env: an empty environment */
   snprintf(script, sizeof(script), "#!/bin/sh\necho \"$0 [$A]\" > %s\n", out);
@@ -409,4 +413,39 @@ Test(hooks, empty_list_runs_nothing)
   struct hook_list l = {0};
   cr_expect_eq(hooks_run(&l, "prestart", state, &err), 0);
   cr_expect_eq(hooks_run(NULL, "prestart", state, &err), 0);
+}
+
+/* Without pidfds (ENOSYS on old kernels and under valgrind) waiting falls
+ * back to polling waitpid, with the same results and the same bound. */
+Test(hooks, works_without_pidfd, .timeout = 20)
+{
+  struct nsrt_err err;
+  cr_assert_eq(nsrt_fp_configure("hooks.pidfd_open=err(ENOSYS)", 0, NULL, &err), 0, "%s", err.text);
+  struct hook_plan ok[] = {sh_hook("exit 0", NULL, 0)};
+  cr_expect_eq(hooks_run(&(struct hook_list){.v = ok, .n = 1}, "poststart", state, &err), 0, "%s",
+               err.text);
+  struct hook_plan fails[] = {sh_hook("exit 4", NULL, 0)};
+  cr_expect_eq(hooks_run(&(struct hook_list){.v = fails, .n = 1}, "poststart", state, &err), -1);
+  cr_expect_str_eq(err.text, "hook poststart[0] /bin/sh exited with status 4");
+  struct hook_plan slow[] = {sh_hook("sleep 10", NULL, 1)};
+  double start = now_s();
+  cr_expect_eq(hooks_run(&(struct hook_list){.v = slow, .n = 1}, "poststart", state, &err), -1);
+  cr_expect_lt(now_s() - start, 3.0);
+  cr_expect_eq(err.errnum, ETIMEDOUT);
+  nsrt_fp_reset();
+  expect_no_children();
+}
+
+Test(hooks, pidfd_failure_kills_and_reaps_the_hook)
+{
+  struct nsrt_err err;
+  cr_assert_eq(nsrt_fp_configure("hooks.pidfd_open=err(EMFILE)", 0, NULL, &err), 0, "%s", err.text);
+  struct hook_plan v[] = {sh_hook("sleep 10", NULL, 0)};
+  double start = now_s();
+  cr_assert_eq(hooks_run(&(struct hook_list){.v = v, .n = 1}, "poststop", state, &err), -1);
+  nsrt_fp_reset();
+  cr_expect_lt(now_s() - start, 3.0);
+  cr_expect_eq(err.errnum, EMFILE);
+  cr_expect_str_eq(err.text, "pidfd_open for hook poststop[0] /bin/sh");
+  expect_no_children();
 }

@@ -31,8 +31,7 @@ static void expect_spec_err(const struct nsrt_err *err, const char *step, const 
   cr_expect_str_eq(err->stage, "spec");
   cr_expect_str_eq(err->step, step);
   cr_expect_eq(err->errnum, 0);
-  cr_expect(strstr(err->text, text_part) != NULL, "text \"%s\" lacks \"%s\"", err->text,
-            text_part);
+  cr_expect(strstr(err->text, text_part) != NULL, "text \"%s\" lacks \"%s\"", err->text, text_part);
 }
 
 /* ---- format ---- */
@@ -94,7 +93,8 @@ Test(idmap, validate_empty_map)
   expect_spec_err(&err, "linux.uidMappings", "");
   char line[1024];
   nsrt_err_format(&err, line, sizeof(line));
-  cr_expect_str_eq(line, "spec: linux.uidMappings: a new user namespace needs at least one mapping");
+  cr_expect_str_eq(line,
+                   "spec: linux.uidMappings: a new user namespace needs at least one mapping");
 }
 
 Test(idmap, validate_size_zero)
@@ -111,7 +111,8 @@ Test(idmap, validate_container_overlap_names_both)
   struct id_range r[] = {{0, 100000, 100}, {500, 300000, 10}, {99, 200000, 2}};
   cr_assert_eq(idmap_validate(r, 3, "linux.uidMappings", &err), -1);
   expect_spec_err(&err, "linux.uidMappings[2]", "");
-  cr_expect_str_eq(err.text, "container ids 99-100 overlap linux.uidMappings[0] (container ids 0-99)");
+  cr_expect_str_eq(err.text,
+                   "container ids 99-100 overlap linux.uidMappings[0] (container ids 0-99)");
 }
 
 Test(idmap, validate_host_overlap_names_both)
@@ -364,6 +365,19 @@ Test(idmap, kernel_refusal_keeps_errno, .init = target_setup, .fini = target_tea
   cr_expect(strstr(err.text, "map \"0 100000 100, 50 200000 100\"") != NULL, "%s", err.text);
 }
 
+Test(idmap, map_text_over_a_page_is_named, .init = target_setup, .fini = target_teardown)
+{
+  static struct id_range big[300];
+  for (uint32_t i = 0; i < 300; i++)
+    big[i] = (struct id_range){1000000000u + i * 10, 1000000000u + i * 10, 10};
+  struct plan p = {.uid_map = big, .n_uid_map = 300, .gid_map = big, .n_gid_map = 300};
+  struct nsrt_err err;
+  cr_assert_eq(write_id_maps(target.pid, &p, &err), -1);
+  cr_expect_str_eq(err.step, "write_uid_map");
+  cr_expect_eq(err.errnum, EINVAL, "%s", strerror(err.errnum));
+  cr_expect(strstr(err.text, "(7500 bytes, over one page)") != NULL, "%s", err.text);
+}
+
 Test(idmap, missing_process_fails_at_open)
 {
   struct id_range map[] = {{0, 100000, 65536}};
@@ -498,8 +512,9 @@ Test(idmap, unprivileged_uses_newuidmap_and_newgidmap, .init = unpriv_setup,
   size_t n = fread(calls, 1, sizeof(calls) - 1, f);
   calls[n] = '\0';
   fclose(f);
-  snprintf(want, sizeof(want), "newuidmap %d 0 100000 65536 65536 5 1\nnewgidmap %d 0 200000 1000\n",
-           target.pid, target.pid);
+  snprintf(want, sizeof(want),
+           "newuidmap %d 0 100000 65536 65536 5 1\nnewgidmap %d 0 200000 1000\n", target.pid,
+           target.pid);
   cr_expect_str_eq(calls, want);
   /* newgidmap takes care of setgroups; we did not touch it. */
   char sg[16];

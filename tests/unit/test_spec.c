@@ -408,8 +408,8 @@ Test(spec, syntax_error_names_line_and_column)
 
 Test(spec, oci_version)
 {
-  static const char *const good[] = {"\"1.0.0\"", "\"1.2.1\"", "\"1.3.0-rc.1\"",
-                                     "\"1.0.2-dev\"", "\"1.1.0+abc.7\""};
+  static const char *const good[] = {"\"1.0.0\"", "\"1.2.1\"", "\"1.3.0-rc.1\"", "\"1.0.2-dev\"",
+                                     "\"1.1.0+abc.7\""};
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
     struct plan p;
     json_t *cfg = base_config();
@@ -423,7 +423,7 @@ Test(spec, oci_version)
   cfg = base_config();
   set(cfg, NULL, "ociVersion", "\"banana\"");
   expect_error(cfg, "ociVersion", "\"banana\" is not a SemVer 2.0.0 version", 0);
-  static const char *const bad[] = {"\"1.0\"", "\"01.0.0\"", "\"1.0.0-\"", "\"1.0.0-01\"",
+  static const char *const bad[] = {"\"1.0\"",    "\"01.0.0\"", "\"1.0.0-\"",     "\"1.0.0-01\"",
                                     "\"1.0.0 \"", "\"v1.0.0\"", "\"1.0.0-rc..1\""};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     cfg = base_config();
@@ -482,6 +482,9 @@ Test(spec, process_required_fields)
   cfg = base_config();
   json_object_del(obj_at(cfg, "process"), "args");
   expect_error(cfg, "process.args", "required field is missing", 0);
+  cfg = base_config();
+  set(cfg, "process", "args", "[\"\", \"x\"]");
+  expect_error(cfg, "process.args[0]", "the executable must not be empty", 0);
   cfg = base_config();
   set(cfg, "process", "args", "[\"sh\", 3]");
   expect_error(cfg, "process.args[1]", "expected a string, got 3", 0);
@@ -600,8 +603,7 @@ Test(spec, process_other_fields)
   expect_error(cfg, "process.noNewPrivileges", "expected a boolean, got 1", 0);
   cfg = base_config();
   set(cfg, "process", "apparmorProfile", "\"docker-default\"");
-  expect_error(cfg, "process.apparmorProfile", "\"docker-default\": AppArmor profiles are not",
-               0);
+  expect_error(cfg, "process.apparmorProfile", "\"docker-default\": AppArmor profiles are not", 0);
   cfg = base_config();
   set(cfg, "process", "selinuxLabel", "\"system_u:system_r:container_t:s0\"");
   expect_error(cfg, "process.selinuxLabel", "SELinux labels are not supported", 0);
@@ -640,8 +642,9 @@ Test(spec, hostname_needs_uts_namespace)
 Test(spec, mounts)
 {
   json_t *cfg = base_config();
-  set(cfg, NULL, "mounts", "[{\"destination\": \"/a\", \"type\": \"tmpfs\"},"
-                           " {\"destination\": \"b\", \"type\": \"tmpfs\"}]");
+  set(cfg, NULL, "mounts",
+      "[{\"destination\": \"/a\", \"type\": \"tmpfs\"},"
+      " {\"destination\": \"b\", \"type\": \"tmpfs\"}]");
   expect_error(cfg, "mounts[1].destination", "\"b\" is not an absolute path", 0);
   cfg = base_config();
   set(cfg, NULL, "mounts", "[{\"type\": \"tmpfs\"}]");
@@ -692,8 +695,8 @@ Test(spec, mount_option_table)
     char mount[256];
     struct plan p;
     json_t *cfg = base_config();
-    snprintf(mount, sizeof(mount), "[{\"destination\": \"/m\", \"source\": \"/s\", \"options\": %s}]",
-             cases[i].options);
+    snprintf(mount, sizeof(mount),
+             "[{\"destination\": \"/m\", \"source\": \"/s\", \"options\": %s}]", cases[i].options);
     set(cfg, NULL, "mounts", mount);
     expect_ok(cfg, &p);
     cr_expect_eq(p.mounts[0].flags, cases[i].flags, "%s", cases[i].options);
@@ -728,8 +731,9 @@ Test(spec, mount_option_table)
 Test(spec, hooks_and_annotations)
 {
   json_t *cfg = base_config();
-  set(cfg, "hooks", "createRuntime", "[{\"path\": \"/bin/true\"}, {\"path\": \"/bin/true\", "
-                                     "\"timeout\": 0}]");
+  set(cfg, "hooks", "createRuntime",
+      "[{\"path\": \"/bin/true\"}, {\"path\": \"/bin/true\", "
+      "\"timeout\": 0}]");
   expect_error(cfg, "hooks.createRuntime[1].timeout", "0 is not a number of seconds", 0);
   cfg = base_config();
   set(cfg, NULL, "annotations", "{\"a\": \"b\", \"c\": 1}");
@@ -881,10 +885,10 @@ Test(spec, sysctl)
   static const struct {
     const char *key;
     const char *ns;
-  } cases[] = {{"kernel.shmmax", "ipc"},       {"kernel.msgmax", "ipc"},
-               {"kernel.sem", "ipc"},          {"kernel.shm_rmid_forced", "ipc"},
+  } cases[] = {{"kernel.shmmax", "ipc"},        {"kernel.msgmax", "ipc"},
+               {"kernel.sem", "ipc"},           {"kernel.shm_rmid_forced", "ipc"},
                {"fs.mqueue.queues_max", "ipc"}, {"net.ipv4.ip_forward", "network"},
-               {"kernel.hostname", "uts"},     {"kernel.domainname", "uts"}};
+               {"kernel.hostname", "uts"},      {"kernel.domainname", "uts"}};
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     char obj[128], step[128], text[128], nss[128];
     snprintf(obj, sizeof(obj), "{\"%s\": \"1\"}", cases[i].key);

@@ -89,14 +89,16 @@ Test(state, id_accepts_valid_ids)
   const char *ok[] = {"a", "0", "abc_1.2+3-4", "Z.z",
                       "0123456789012345678901234567890123456789012345678901234567890123"};
   for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-    cr_expect_eq(state_check_id("/run/nsrt", ok[i], &err), 0, "rejected %s: %s", ok[i],
-                 err.text);
+    cr_expect_eq(state_check_id("/run/nsrt", ok[i], &err), 0, "rejected %s: %s", ok[i], err.text);
 }
 
 Test(state, id_rejects_invalid_ids)
 {
-  const char *bad[] = {"", "-a", ".x", "_x", "a/b", "a b", "a\nb", "..", "a:b",
-                       "01234567890123456789012345678901234567890123456789012345678901234"};
+  const char *bad[] = {"",     "-a",
+                       ".x",   "_x",
+                       "a/b",  "a b",
+                       "a\nb", "..",
+                       "a:b",  "01234567890123456789012345678901234567890123456789012345678901234"};
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     struct nsrt_err err;
     nsrt_err_clear(&err);
@@ -311,8 +313,7 @@ Test(state, state_json_follows_runtime_md)
   free(text);
 
   const char *names[] = {"creating", "created", "running", "stopped"};
-  enum container_status all[] = {STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING,
-                                 STATUS_STOPPED};
+  enum container_status all[] = {STATUS_CREATING, STATUS_CREATED, STATUS_RUNNING, STATUS_STOPPED};
   for (int i = 0; i < 4; i++) {
     text = state_to_json(&st, all[i]);
     j = json_loads(text, 0, NULL);
@@ -329,8 +330,7 @@ Test(state, state_json_follows_runtime_md)
   st.n_annotations = 1;
   text = state_to_json(&st, STATUS_RUNNING);
   j = json_loads(text, 0, NULL);
-  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "annotations"), "k")),
-                   "v");
+  cr_expect_str_eq(json_string_value(json_object_get(json_object_get(j, "annotations"), "k")), "v");
   json_decref(j);
   free(text);
 }
