@@ -3,8 +3,8 @@
  * prepared, as main's child (CLONE_PARENT).
  *
  * Order, and why:
- *   - uts, ipc, net, cgroup, then mount last: a /proc/PID/ns path to join
- *     must still resolve while the host's mounts are visible;
+ *   - new uts, ipc, net, cgroup, then mount namespaces (those given by path
+ *     were joined by the intermediate, before the user namespace existed);
  *   - the rootfs, with the createRuntime hooks (main) and createContainer hooks
  *     (here) run before pivot_root, as runtime.md places them;
  *   - seccomp before the uid change when noNewPrivileges is false (loading a
@@ -61,36 +61,33 @@ struct init_state {
   int conn;                /* the `start` connection, once accepted */
 };
 
-static int enter_ns(const struct plan *p, enum ns_type t, bool injected, struct nsrt_err *err)
+static int create_ns(const struct plan *p, enum ns_type t, bool injected, const char *step,
+                     struct nsrt_err *err)
 {
-  const struct ns_plan *ns = &p->ns[t];
-  const char *name = ns_table[t].proc_name;
-  if (ns->mode == NS_JOIN && (injected || setns(ns->fd, ns_table[t].clone_flag) < 0))
-    return nsrt_fail(err, errno, "setns", "join %s namespace %s", name, ns->path);
-  if (ns->mode == NS_NEW && (injected || unshare(ns_table[t].clone_flag) < 0))
-    return nsrt_fail(err, errno, "unshare", "new %s namespace", name);
+  if (p->ns[t].mode == NS_NEW && (injected || unshare(ns_table[t].clone_flag) < 0))
+    return nsrt_fail(err, errno, step, NULL);
   return 0;
 }
 
-/* One failpoint per namespace and per way of entering it. */
-#define ENTER_NS(p, t, name, err)                                                                  \
-  enter_ns((p), (t),                                                                               \
-           (p)->ns[t].mode == NS_NEW    ? FP_FAILS("init.unshare_" name)                           \
-           : (p)->ns[t].mode == NS_JOIN ? FP_FAILS("init.setns_" name)                             \
-                                        : false,                                                   \
-           (err))
+/* One failpoint and error step per namespace type. */
+#define CREATE_NS(p, t, name, err)                                                                 \
+  create_ns((p), (t), (p)->ns[t].mode == NS_NEW && FP_FAILS("init.unshare_" name),               \
+            "unshare_" name, (err))
 
-static int enter_namespaces(const struct plan *p, struct nsrt_err *err)
+/* The namespaces given by path were joined by the intermediate; the new
+ * ones are created here, inside the container's user namespace, which so
+ * owns them.  Mount last: everything before may still read the host's view. */
+static int create_namespaces(const struct plan *p, struct nsrt_err *err)
 {
-  int ret = ENTER_NS(p, NS_UTS, "uts", err);
+  int ret = CREATE_NS(p, NS_UTS, "uts", err);
   if (ret == 0)
-    ret = ENTER_NS(p, NS_IPC, "ipc", err);
+    ret = CREATE_NS(p, NS_IPC, "ipc", err);
   if (ret == 0)
-    ret = ENTER_NS(p, NS_NET, "net", err);
+    ret = CREATE_NS(p, NS_NET, "net", err);
   if (ret == 0)
-    ret = ENTER_NS(p, NS_CGROUP, "cgroup", err);
+    ret = CREATE_NS(p, NS_CGROUP, "cgroup", err);
   if (ret == 0)
-    ret = ENTER_NS(p, NS_MOUNT, "mnt", err);
+    ret = CREATE_NS(p, NS_MOUNT, "mnt", err);
   return ret;
 }
 
@@ -306,7 +303,7 @@ static int run_init(struct init_state *s, struct nsrt_err *err)
   if (FP_FAILS("init.setsid") || setsid() < 0)
     return nsrt_fail(err, errno, "setsid", NULL);
 
-  int ret = enter_namespaces(p, err);
+  int ret = create_namespaces(p, err);
   if (ret == 0)
     ret = set_names(p, err);
   if (ret == 0)

@@ -1,5 +1,8 @@
 /* Stage 1: the intermediate ("nsrt:[1:INTER]").
  *
+ * Joins every namespace given by path, creates the user namespace, then the
+ * time and pid namespaces, and forks the init into them.
+ *
  * It exists because two namespaces only take effect for children: a new pid
  * namespace (and time namespace) applies to the next process forked, not to
  * the caller.  So the intermediate enters them and forks the init into them.
@@ -77,10 +80,7 @@ static int enter_user_namespace(struct stage_ctx *c, struct nsrt_err *err)
   const struct ns_plan *ns = &c->plan->ns[NS_USER];
   if (ns->mode == NS_ABSENT)
     return 0;
-  if (ns->mode == NS_JOIN) {
-    if (FP_FAILS("intermediate.setns_user") || setns(ns->fd, CLONE_NEWUSER) < 0)
-      return nsrt_fail(err, errno, "setns_user", "%s", ns->path);
-  } else {
+  if (ns->mode == NS_NEW) {
     if (FP_FAILS("intermediate.unshare_user") || unshare(CLONE_NEWUSER) < 0)
       return nsrt_fail(err, errno, "unshare_user", NULL);
     int ret = request_id_maps(c, err);
@@ -113,26 +113,58 @@ static int write_time_offsets(const struct plan *p, struct nsrt_err *err)
   return 0;
 }
 
-/* time then pid: both apply to the children we fork from now on. */
-static int enter_child_namespaces(struct stage_ctx *c, struct nsrt_err *err)
+/* New time and pid namespaces apply to the children we fork from now on. */
+static int create_child_namespaces(struct stage_ctx *c, struct nsrt_err *err)
 {
-  const struct ns_plan *t = &c->plan->ns[NS_TIME];
-  if (t->mode == NS_JOIN &&
-      (FP_FAILS("intermediate.setns_time") || setns(t->fd, CLONE_NEWTIME) < 0))
-    return nsrt_fail(err, errno, "setns_time", "%s", t->path);
-  if (t->mode == NS_NEW) {
+  if (c->plan->ns[NS_TIME].mode == NS_NEW) {
     if (FP_FAILS("intermediate.unshare_time") || unshare(CLONE_NEWTIME) < 0)
       return nsrt_fail(err, errno, "unshare_time", NULL);
     int ret = write_time_offsets(c->plan, err);
     if (ret < 0)
       return ret;
   }
-  const struct ns_plan *p = &c->plan->ns[NS_PID];
-  if (p->mode == NS_JOIN && (FP_FAILS("intermediate.setns_pid") || setns(p->fd, CLONE_NEWPID) < 0))
-    return nsrt_fail(err, errno, "setns_pid", "%s", p->path);
-  if (p->mode == NS_NEW && (FP_FAILS("intermediate.unshare_pid") || unshare(CLONE_NEWPID) < 0))
+  if (c->plan->ns[NS_PID].mode == NS_NEW &&
+      (FP_FAILS("intermediate.unshare_pid") || unshare(CLONE_NEWPID) < 0))
     return nsrt_fail(err, errno, "unshare_pid", NULL);
   return 0;
+}
+
+static int join_ns(const struct plan *p, enum ns_type t, bool injected, const char *step,
+                   struct nsrt_err *err)
+{
+  const struct ns_plan *ns = &p->ns[t];
+  if (ns->mode == NS_JOIN && (injected || setns(ns->fd, ns_table[t].clone_flag) < 0))
+    return nsrt_fail(err, errno, step, "join %s", ns->path);
+  return 0;
+}
+
+/* One failpoint and error step per namespace type. */
+#define JOIN_NS(p, t, name, err)                                                                   \
+  join_ns((p), (t), (p)->ns[t].mode == NS_JOIN && FP_FAILS("intermediate.setns_" name),          \
+          "setns_" name, (err))
+
+/* Namespaces given by path are joined first, while we still have the
+ * initial user namespace's capabilities: a namespace owned by that user
+ * namespace cannot be joined from inside a new one.  A joined user namespace
+ * goes first so the others are joined with its credentials. */
+static int join_namespaces(const struct plan *p, struct nsrt_err *err)
+{
+  int ret = JOIN_NS(p, NS_USER, "user", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_UTS, "uts", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_IPC, "ipc", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_NET, "net", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_CGROUP, "cgroup", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_PID, "pid", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_TIME, "time", err);
+  if (ret == 0)
+    ret = JOIN_NS(p, NS_MOUNT, "mnt", err);
+  return ret;
 }
 
 /* CLONE_PARENT makes the init main's child, not ours: we exit next, and an
@@ -163,10 +195,13 @@ static int run_intermediate(struct stage_ctx *c, struct nsrt_err *err)
   int ret = set_rlimits(c->plan, err);
   if (ret < 0)
     return ret;
+  ret = join_namespaces(c->plan, err);
+  if (ret < 0)
+    return ret;
   ret = enter_user_namespace(c, err);
   if (ret < 0)
     return ret;
-  ret = enter_child_namespaces(c, err);
+  ret = create_child_namespaces(c, err);
   if (ret < 0)
     return ret;
   pid_t init_pid = 0;

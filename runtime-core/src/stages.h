@@ -2,12 +2,12 @@
  *
  *   main (nsrt create)            intermediate                 init
  *   plan, state dir, channels
- *   clone ------------------------> rlimits
- *                                   user ns: unshare/setns
+ *   clone ------------------------> rlimits, setns (namespaces by path)
+ *                                   user ns: unshare
  *   write uid/gid maps <---------- MAPPING_REQUEST
  *   MAPPING_DONE ----------------->
  *                                   time ns, pid ns
- *                                   clone(CLONE_PARENT) --------> uts ipc net cgroup mount
+ *                                   clone(CLONE_PARENT) --------> new uts ipc net cgroup mount
  *   reap intermediate <----------- INTERMEDIATE_READY(pid)        rootfs
  *   prestart/createRuntime <--------------------------------------- HOOKS_REQUEST (if hooks)
  *   HOOKS_DONE ---------------------------------------------------> createContainer, pivot_root

@@ -140,7 +140,14 @@ Test(pipeline, joined_namespaces_equal_their_target)
   set_namespaces(cfg, json_pack("[{s:s},{s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]", "type", "pid",
                                 "type", "mount", "type", "network", "path", net, "type", "ipc",
                                 "path", ipc, "type", "uts", "path", uts));
-  /* mqueue needs an ipc namespace of our own user namespace: fine here. */
+  /* The default mounts need no namespace of their own but mqueue, which needs
+   * the ipc namespace to belong to the container's user namespace: drop it so
+   * the joined host-owned ipc namespace also works with a new user namespace. */
+  json_t *mounts = json_object_get(cfg, "mounts");
+  for (size_t i = 0; i < json_array_size(mounts); i++)
+    if (strcmp(json_string_value(json_object_get(json_array_get(mounts, i), "destination")),
+               "/dev/mqueue") == 0)
+      json_array_remove(mounts, i--);
   set_script(cfg, "for n in net ipc uts; do echo ns_$n $(readlink /proc/self/ns/$n); done");
   const char *out = run_container(cfg, 0);
   const char *names[] = {"net", "ipc", "uts"};
@@ -154,6 +161,23 @@ Test(pipeline, joined_namespaces_equal_their_target)
     const char *got = field(out, key, buf, sizeof(buf));
     cr_assert_not_null(got, "no %s in output: %s", key, out);
     cr_assert_str_eq(got, want, "joined %s namespace differs from %s", names[i], paths[i]);
+  }
+  /* Again from a new user namespace: the joins must happen before it exists,
+   * since namespaces owned by the initial one cannot be joined from inside. */
+  json_array_append_new(json_object_get(json_object_get(cfg, "linux"), "namespaces"),
+                        json_pack("{s:s}", "type", "user"));
+  map_user(cfg, 100000, 65536);
+  const char *out2 = run_container(cfg, 0);
+  for (int i = 0; i < 3; i++) {
+    char key[16], want[128], buf[128];
+    ssize_t n = readlink(paths[i], want, sizeof(want) - 1);
+    cr_assert_gt(n, 0);
+    want[n] = '\0';
+    snprintf(key, sizeof(key), "ns_%s", names[i]);
+    const char *got = field(out2, key, buf, sizeof(buf));
+    cr_assert_not_null(got, "no %s in output: %s", key, out2);
+    cr_assert_str_eq(got, want, "with a user namespace, joined %s differs from %s", names[i],
+                     paths[i]);
   }
   kill(holder, SIGKILL);
   cr_assert_eq(itest_wait_pid(holder, 5000, NULL), 0);
