@@ -1,0 +1,434 @@
+/* One case through a runtime's CLI.  Reads top to bottom in the order a case
+ * runs: bundle, create, the created view, start, the probe's view, the
+ * running view, kill, delete, judgement, leak verdict. */
+#include "driver.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "error.h"
+#include "holder.h"
+#include "judge.h"
+#include "leaks.h"
+#include "driver_int.h"
+#include "lifecycle_cases.h"
+#include "observe.h"
+#include "process.h"
+#include "requirements.h"
+#include "spec.h"
+
+/* How long the probe may take to print after start. */
+#define PROBE_TIMEOUT_MS 10000
+
+static double now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+void nsc_case_verdict(struct case_ctx *x, const char *req, bool ok, const char *expected,
+                    const char *actual_fmt, ...)
+{
+  char actual[2048];
+  va_list ap;
+  va_start(ap, actual_fmt);
+  vsnprintf(actual, sizeof(actual), actual_fmt, ap);
+  va_end(ap);
+  nsc_verdict_add(&x->out->verdicts, req, ok ? NSC_PASS : NSC_FAIL, expected, actual, NULL);
+}
+
+void nsc_case_skip(struct case_ctx *x, const char *req, const char *reason)
+{
+  nsc_verdict_add(&x->out->verdicts, req, NSC_SKIP, NULL, NULL, "%s", reason);
+}
+
+/* Keep the runtime's stderr of the first failing command for the report. */
+void nsc_case_note_stderr(struct case_ctx *x, const struct nsc_exec *r)
+{
+  if (!x->out->runtime_stderr && r->err && r->err[0])
+    x->out->runtime_stderr = strndup(r->err, 4000);
+}
+
+const char *nsc_first_line(const char *s, char *buf, size_t len)
+{
+  if (!s || !*s)
+    return "(nothing on stderr)";
+  snprintf(buf, len, "%.*s", (int)strcspn(s, "\n"), s);
+  return buf;
+}
+
+/* Run the runtime with a NULL-terminated argument list. */
+int nsc_case_run(struct case_ctx *x, struct nsc_exec *r, int stdout_fd, ...)
+{
+  const char *argv[16];
+  int n = 0;
+  va_list ap;
+  va_start(ap, stdout_fd);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) && n < 15)
+    argv[n++] = a;
+  va_end(ap);
+  argv[n] = NULL;
+  struct nsc_exec_opts o = {.stdout_fd = stdout_fd, .cgroup = x->leaf};
+  return nsc_runtime_exec(x->d->rt, &o, r, argv);
+}
+
+json_t *nsc_case_state(struct case_ctx *x, int *status)
+{
+  struct nsc_exec r;
+  *status = nsc_case_run(x, &r, -1, "state", x->id, NULL);
+  json_t *st = (*status == 0 && r.out) ? json_loads(r.out, 0, NULL) : NULL;
+  nsc_exec_free(&r);
+  return st;
+}
+
+const char *nsc_state_status(const json_t *st)
+{
+  const char *s = json_string_value(json_object_get(st, "status"));
+  return s ? s : "(none)";
+}
+
+/* ---- bundle ------------------------------------------------------------ */
+
+static int write_bundle(struct case_ctx *x, struct nsrt_err *err)
+{
+  snprintf(x->dir, sizeof(x->dir), "%s/%s", x->d->work, x->c->id);
+  if (mkdir(x->dir, 0755) < 0 && errno != EEXIST)
+    return nsrt_fail_at(err, "driver", errno, "bundle", "mkdir %s", x->dir);
+  x->config = json_deep_copy(x->c->config);
+  json_t *root = json_object_get(x->config, "root");
+  if (!json_is_object(root)) {
+    root = json_object();
+    json_object_set_new(x->config, "root", root);
+  }
+  if (x->c->kind != NSC_CASE_NEGATIVE || json_is_string(json_object_get(root, "path")))
+    json_object_set_new(root, "path", json_string(x->d->rootfs));
+  int ret = nsc_holder_resolve(x->config, &x->holder, &x->targets, err);
+  if (ret < 0)
+    return ret;
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/config.json", x->dir);
+  if (json_dump_file(x->config, path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
+    return nsrt_fail_at(err, "driver", errno, "bundle", "write %s", path);
+  snprintf(path, sizeof(path), "%s/probe.out", x->dir);
+  x->probe_fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (x->probe_fd < 0)
+    return nsrt_fail_at(err, "driver", errno, "bundle", "open %s", path);
+  return 0;
+}
+
+/* A hard limit above the harness's own can only be set with
+ * CAP_SYS_RESOURCE in the initial user namespace. */
+static bool raises_hard_limit(const json_t *config)
+{
+  json_t *rl = json_object_get(json_object_get(config, "process"), "rlimits");
+  size_t i;
+  json_t *e;
+  json_array_foreach(rl, i, e)
+  {
+    int res = rlimit_from_name(json_string_value(json_object_get(e, "type")) ?: "");
+    struct rlimit cur;
+    if (res >= 0 && getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+        (uint64_t)json_integer_value(json_object_get(e, "hard")) > cur.rlim_max)
+      return true;
+  }
+  return false;
+}
+
+/* ---- probe output --------------------------------------------------------- */
+
+bool nsc_case_probe_empty(struct case_ctx *x)
+{
+  struct stat st;
+  return fstat(x->probe_fd, &st) == 0 && st.st_size == 0;
+}
+
+/* The probe prints one JSON object; wait until it parses. */
+json_t *nsc_case_wait_probe(struct case_ctx *x)
+{
+  double deadline = now_ms() + PROBE_TIMEOUT_MS;
+  while (now_ms() < deadline) {
+    char *text = NULL;
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/probe.out", x->dir);
+    if (nsc_read_file(path, &text, NULL) == 0) {
+      json_t *j = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+      free(text);
+      if (j)
+        return j;
+    }
+    sleep_ms(10);
+  }
+  return NULL;
+}
+
+/* Wait for the container's init to be gone.  The harness is a subreaper, so
+ * once the runtime's own processes exit the init is our child and we reap
+ * it; a runtime that keeps a parent process (a shim) reaps it itself. */
+bool nsc_wait_gone(pid_t pid, int timeout_ms)
+{
+  if (reap_child(pid, -1, timeout_ms) >= 0)
+    return true;
+  if (errno != ECHILD)
+    return false;
+  double deadline = now_ms() + timeout_ms;
+  while (now_ms() < deadline) {
+    if (kill(pid, 0) < 0 && errno == ESRCH)
+      return true;
+    sleep_ms(10);
+  }
+  return false;
+}
+
+/* ---- flows ---------------------------------------------------------------- */
+
+int nsc_case_create(struct case_ctx *x, struct nsc_exec *r)
+{
+  return nsc_case_run(x, r, x->probe_fd, "create", "--bundle", x->dir, x->id, NULL);
+}
+
+static void observe_into(struct case_ctx *x, json_t **view)
+{
+  struct nsrt_err err;
+  if (x->pid > 0 && nsc_observe_pid(x->pid, view, &err) < 0)
+    *view = NULL;
+}
+
+static void run_positive(struct case_ctx *x)
+{
+  char line[512];
+  struct nsc_exec r;
+  if (raises_hard_limit(x->config) && !x->d->cap_sys_resource) {
+    nsc_case_skip(x, REQ("config.process.rlimits"),
+         "a hard limit above the harness's own needs CAP_SYS_RESOURCE, which this host "
+         "does not give");
+    return;
+  }
+  if (nsc_case_create(x, &r) != 0) {
+    nsc_case_note_stderr(x, &r);
+    nsc_case_verdict(x, REQ("runtime.create.valid-config"), false, "create exits 0",
+            "create exited %d%s: %s", r.status, r.timed_out ? " (timed out)" : "",
+            nsc_first_line(r.err, line, sizeof(line)));
+    nsc_exec_free(&r);
+    return;
+  }
+  nsc_exec_free(&r);
+  nsc_case_verdict(x, REQ("runtime.create.valid-config"), true, "create exits 0", "exit 0");
+
+  int status;
+  json_t *st = nsc_case_state(x, &status);
+  x->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+  nsc_case_verdict(x, REQ("runtime.state.status-created"), st && strcmp(nsc_state_status(st), "created") == 0,
+          "status created", "state exited %d, status %s", status, nsc_state_status(st));
+  nsc_case_verdict(x, REQ("runtime.state.pid"), x->pid > 0 && kill(x->pid, 0) == 0,
+          "pid of a live process while created", "pid %d", x->pid);
+  nsc_case_verdict(x, REQ("runtime.state.id"),
+          st && strcmp(json_string_value(json_object_get(st, "id")) ?: "", x->id) == 0,
+          x->id, "%s", json_string_value(json_object_get(st, "id")) ?: "(none)");
+  json_decref(st);
+
+  json_t *created = NULL, *running = NULL, *probe = NULL;
+  observe_into(x, &created);
+  sleep_ms(50);
+  nsc_case_verdict(x, REQ("runtime.create.program-not-run"), nsc_case_probe_empty(x),
+          "no output of the program before start", "%s",
+          nsc_case_probe_empty(x) ? "none" : "the probe printed before start");
+
+  int rc = nsc_case_run(x, &r, -1, "start", x->id, NULL);
+  nsc_case_note_stderr(x, &r);
+  nsc_exec_free(&r);
+  probe = rc == 0 ? nsc_case_wait_probe(x) : NULL;
+  nsc_case_verdict(x, REQ("runtime.start.runs-program"), rc == 0 && probe, "start exits 0, the program runs",
+          "start exited %d, %s", rc, probe ? "the probe printed" : "no probe output");
+  if (probe) {
+    observe_into(x, &running);
+    st = nsc_case_state(x, &status);
+    nsc_case_verdict(x, REQ("runtime.state.status-running"), st && !strcmp(nsc_state_status(st), "running"),
+            "status running", "status %s", nsc_state_status(st));
+    json_decref(st);
+  }
+
+  /* kill delivers the signal: the probe exits on SIGTERM */
+  rc = nsc_case_run(x, &r, -1, "kill", x->id, "TERM", NULL);
+  nsc_case_note_stderr(x, &r);
+  nsc_exec_free(&r);
+  bool gone = x->pid > 0 && nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
+  if (probe)
+    nsc_case_verdict(x, REQ("runtime.kill.signal"), rc == 0 && gone, "kill exits 0, the program ends",
+            "kill exited %d, the program %s", rc, gone ? "ended" : "is still running");
+  if (!gone) {
+    nsc_case_run(x, &r, -1, "kill", x->id, "KILL", NULL);
+    nsc_exec_free(&r);
+    gone = x->pid > 0 && nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
+  }
+  st = nsc_case_state(x, &status);
+  nsc_case_verdict(x, REQ("runtime.state.status-stopped"), st && !strcmp(nsc_state_status(st), "stopped"),
+          "status stopped", "state exited %d, status %s", status, nsc_state_status(st));
+  json_decref(st);
+
+  rc = nsc_case_run(x, &r, -1, "delete", x->id, NULL);
+  nsc_case_note_stderr(x, &r);
+  nsc_exec_free(&r);
+  st = nsc_case_state(x, &status);
+  nsc_case_verdict(x, REQ("runtime.delete.removes"), rc == 0 && status != 0, "delete exits 0, state fails",
+          "delete exited %d, state exited %d", rc, status);
+  json_decref(st);
+  x->pid = 0;
+
+  struct nsc_views v = {.config = x->config,
+                        .self = x->d->self,
+                        .targets = x->targets,
+                        .created = created,
+                        .running = running,
+                        .probe = probe};
+  nsc_judge_positive(&v, &x->out->verdicts);
+  json_decref(created);
+  json_decref(running);
+  json_decref(probe);
+}
+
+static void run_negative(struct case_ctx *x)
+{
+  struct nsc_exec r;
+  char line[512];
+  int rc = nsc_case_create(x, &r);
+  bool message = r.err && r.err[0];
+  nsc_case_note_stderr(x, &r);
+  nsc_case_verdict(x, x->c->requirement, rc != 0 && !r.timed_out && message,
+          "create fails with a message on stderr", "create exited %d%s: %s", rc,
+          r.timed_out ? " (timed out)" : "", nsc_first_line(r.err, line, sizeof(line)));
+  nsc_exec_free(&r);
+  int status;
+  json_t *st = nsc_case_state(x, &status);
+  nsc_case_verdict(x, REQ("runtime.create.error-no-container"), status != 0,
+          "no container after a failed create", "state exited %d, status %s", status,
+          nsc_state_status(st));
+  if (st) {
+    /* the runtime made a container: remove it so it does not linger */
+    x->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+    nsc_case_run(x, &r, -1, "delete", "--force", x->id, NULL);
+    nsc_exec_free(&r);
+    if (x->pid > 0)
+      nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
+    x->pid = 0;
+    json_decref(st);
+  }
+}
+
+/* ---- one case ------------------------------------------------------------- */
+
+static void add_leaks(struct case_ctx *x, char **leaks)
+{
+  if (!leaks)
+    return;
+  size_t n = 0, m = 0;
+  while (x->out->leaks && x->out->leaks[n])
+    n++;
+  while (leaks[m])
+    m++;
+  char **v = realloc(x->out->leaks, (n + m + 1) * sizeof(char *));
+  if (!v)
+    return;
+  memcpy(v + n, leaks, m * sizeof(char *));
+  v[n + m] = NULL;
+  x->out->leaks = v;
+  free(leaks);
+}
+
+int nsc_driver_run(struct nsc_driver *d, const struct nsc_case *c, struct nsc_result *out,
+                   struct nsrt_err *err)
+{
+  memset(out, 0, sizeof(*out));
+  snprintf(out->case_id, sizeof(out->case_id), "%s", c->id);
+  out->seed = c->seed;
+  out->kind = c->kind;
+  out->title = c->title ? strdup(c->title) : NULL;
+  struct case_ctx x = {.d = d, .c = c, .out = out, .probe_fd = -1};
+  snprintf(x.id, sizeof(x.id), "%s%s", d->id_prefix, c->id);
+  double start = now_ms();
+
+  struct nsc_snap before;
+  nsc_snapshot(&before, d->rt->root);
+  if (d->cgroup_base[0] &&
+      nsc_cgroup_leaf(d->cgroup_base, c->id, x.leaf, sizeof(x.leaf), err) < 0)
+    return -1;
+  int ret = write_bundle(&x, err);
+  if (ret == 0) {
+    if (c->kind == NSC_CASE_NEGATIVE)
+      run_negative(&x);
+    else if (c->kind == NSC_CASE_LIFECYCLE)
+      nsc_lifecycle_run(&x);
+    else
+      run_positive(&x);
+  }
+
+  /* Leaks right after the case, then again after a forced delete. */
+  add_leaks(&x, nsc_leaks_check(&before, d->rt->root, x.leaf, x.id, 0));
+  struct nsc_exec r;
+  nsc_case_run(&x, &r, -1, "delete", "--force", x.id, NULL);
+  nsc_exec_free(&r);
+  nsc_reap_zombies();
+  if (x.leaf[0]) {
+    nsc_cgroup_kill(x.leaf, 5000);
+    nsc_reap_zombies();
+    nsc_cgroup_remove(x.leaf);
+  }
+  nsc_holder_stop(&x.holder);
+  if (x.probe_fd >= 0)
+    close(x.probe_fd);
+  json_decref(x.config);
+  json_decref(x.targets);
+  out->duration_ms = now_ms() - start;
+  if (asprintf(&out->repro, "nsconform repro %s/%s.json", "reports/latest/repro", c->id) < 0)
+    out->repro = NULL;
+  return ret;
+}
+
+int nsc_driver_init(struct nsc_driver *d, struct nsc_runtime *rt, const char *rootfs,
+                    const char *work, struct nsrt_err *err)
+{
+  memset(d, 0, sizeof(*d));
+  d->rt = rt;
+  if (!realpath(rootfs, d->rootfs))
+    return nsrt_fail_at(err, "driver", errno, "rootfs", "%s", rootfs);
+  snprintf(d->work, sizeof(d->work), "%s", work);
+  if (mkdir(work, 0755) < 0 && errno != EEXIST)
+    return nsrt_fail_at(err, "driver", errno, "work", "mkdir %s", work);
+  /* Orphans of a case (a container whose runtime exited) become ours. */
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return nsrt_fail_at(err, "driver", errno, "subreaper", NULL);
+  if (nsc_observe_self(&d->self, err) < 0)
+    return -1;
+  const char *eff = json_string_value(json_object_get(json_object_get(d->self, "caps"), "effective"));
+  unsigned long long mask = eff ? strtoull(eff, NULL, 16) : 0;
+  d->cap_sys_resource = (mask >> 24) & 1; /* CAP_SYS_RESOURCE */
+  snprintf(d->id_prefix, sizeof(d->id_prefix), "nsc%d-", getpid());
+  return nsc_cgroup_base(d->cgroup_base, sizeof(d->cgroup_base), err);
+}
+
+void nsc_driver_fini(struct nsc_driver *d)
+{
+  if (d->cgroup_base[0]) {
+    nsc_cgroup_kill(d->cgroup_base, 5000);
+    nsc_reap_zombies();
+    rmdir(d->cgroup_base);
+  }
+  json_decref(d->self);
+  d->self = NULL;
+}

@@ -1,0 +1,987 @@
+/* results.json: build from the run's results, validate, write atomically,
+ * load, merge shards.  The schema is harness/results-schema.md. */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+#define STAGE "results"
+/* Seeds up to 2^53 - 1 are JSON integers (exact in every JSON reader);
+ * larger ones are decimal strings. */
+#define SEED_INT_MAX ((UINT64_C(1) << 53) - 1)
+/* "1,3/4": the shard count is bounded so a merge can keep a set of them. */
+#define SHARD_COUNT_MAX 4096
+
+static const char *const levels[] = {"MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY"};
+static const char *const kinds[] = {"generated", "negative", "lifecycle"};
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* jansson aborts nothing on allocation failure; neither can a report do
+ * anything useful without memory. */
+static json_t *must(json_t *v)
+{
+  if (!v)
+    abort();
+  return v;
+}
+
+static void put(json_t *obj, const char *key, json_t *v)
+{
+  if (json_object_set_new(obj, key, must(v)) < 0)
+    abort();
+}
+
+static void push(json_t *arr, json_t *v)
+{
+  if (json_array_append_new(arr, must(v)) < 0)
+    abort();
+}
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+  if (p[0] < 0x80)
+    return 1;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+  if (p[0] >= 0xe0 && p[0] <= 0xef) {
+    unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
+    return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+  }
+  if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+    unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
+    return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
+  }
+  return 0;
+}
+
+size_t nsc_utf8_next(const char *s, uint32_t *cp)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t l = utf8_len(p);
+  switch (l) {
+  case 1:
+    *cp = p[0];
+    break;
+  case 2:
+    *cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+    break;
+  case 3:
+    *cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+    break;
+  case 4:
+    *cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+          (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+    break;
+  default:
+    *cp = 0xfffd;
+    l = 1;
+  }
+  return l;
+}
+
+/* A JSON string of s with every byte that is not valid UTF-8 replaced by
+ * U+FFFD (runtime stderr can hold anything; jansson takes only UTF-8). */
+static json_t *text(const char *s)
+{
+  if (!s)
+    s = "";
+  size_t n = strlen(s);
+  cleanup_free char *buf = malloc(3 * n + 1);
+  if (!buf)
+    abort();
+  size_t o = 0;
+  for (const unsigned char *p = (const unsigned char *)s; *p;) {
+    size_t l = utf8_len(p);
+    if (l) {
+      memcpy(buf + o, p, l);
+      o += l;
+      p += l;
+    } else {
+      memcpy(buf + o, "\xef\xbf\xbd", 3);
+      o += 3;
+      p++;
+    }
+  }
+  return must(json_stringn(buf, o));
+}
+
+static json_t *text_or_null(const char *s)
+{
+  return s ? text(s) : must(json_null());
+}
+
+static json_t *seed_json(uint64_t seed)
+{
+  if (seed <= SEED_INT_MAX)
+    return must(json_integer((json_int_t)seed));
+  char buf[24];
+  snprintf(buf, sizeof(buf), "%" PRIu64, seed);
+  return must(json_string(buf));
+}
+
+static json_t *strv_json(const char *const *v)
+{
+  json_t *arr = must(json_array());
+  for (; v && *v; v++)
+    push(arr, text(*v));
+  return arr;
+}
+
+static void rfc3339(time_t t, char *buf, size_t len)
+{
+  struct tm tm;
+  if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+static const char *kind_name(enum nsc_case_kind k)
+{
+  return (size_t)k < ARRAY_SIZE(kinds) ? kinds[k] : "generated";
+}
+
+bool nsc_level_is_must(const char *level)
+{
+  return !level || strcmp(level, "MUST") == 0 || strcmp(level, "MUST NOT") == 0;
+}
+
+void nsc_requirement_group(const char *id, char *buf, size_t len)
+{
+  const char *dot = strchr(id, '.');
+  if (dot)
+    dot = strchr(dot + 1, '.');
+  size_t n = dot ? (size_t)(dot - id) : strlen(id);
+  snprintf(buf, len, "%.*s", (int)n, id);
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+static void count_cases(const json_t *cases, struct nsc_summary *s)
+{
+  memset(s, 0, sizeof(*s));
+  size_t i, j;
+  json_t *c, *v;
+  json_array_foreach(cases, i, c)
+  {
+    s->cases++;
+    json_array_foreach(json_object_get(c, "verdicts"), j, v)
+    {
+      const char *verdict = json_string_value(json_object_get(v, "verdict"));
+      if (!verdict)
+        continue;
+      if (strcmp(verdict, "PASS") == 0) {
+        s->pass++;
+      } else if (strcmp(verdict, "SKIP") == 0) {
+        s->skip++;
+      } else if (strcmp(verdict, "FAIL") == 0) {
+        s->fail++;
+        if (nsc_level_is_must(json_string_value(json_object_get(v, "level"))))
+          s->must_fail++;
+      }
+    }
+  }
+}
+
+static json_t *summary_json(const json_t *cases)
+{
+  struct nsc_summary s;
+  count_cases(cases, &s);
+  json_t *o = must(json_object());
+  put(o, "cases", json_integer((json_int_t)s.cases));
+  put(o, "pass", json_integer((json_int_t)s.pass));
+  put(o, "fail", json_integer((json_int_t)s.fail));
+  put(o, "skip", json_integer((json_int_t)s.skip));
+  put(o, "must_fail", json_integer((json_int_t)s.must_fail));
+  return o;
+}
+
+void nsc_results_summary(const json_t *doc, struct nsc_summary *out)
+{
+  const json_t *s = json_object_get(doc, "summary");
+  out->cases = (size_t)json_integer_value(json_object_get(s, "cases"));
+  out->pass = (size_t)json_integer_value(json_object_get(s, "pass"));
+  out->fail = (size_t)json_integer_value(json_object_get(s, "fail"));
+  out->skip = (size_t)json_integer_value(json_object_get(s, "skip"));
+  out->must_fail = (size_t)json_integer_value(json_object_get(s, "must_fail"));
+}
+
+/* ---- building --------------------------------------------------------- */
+
+static json_t *case_json(const struct nsc_result *r)
+{
+  json_t *c = must(json_object());
+  put(c, "id", text(r->case_id));
+  put(c, "kind", json_string(kind_name(r->kind)));
+  put(c, "seed", seed_json(r->seed));
+  put(c, "title", text(r->title));
+  double ms = r->duration_ms > 0 ? r->duration_ms + 0.5 : 0;
+  put(c, "duration_ms", json_integer((json_int_t)ms));
+  json_t *vs = must(json_array());
+  for (size_t i = 0; i < r->verdicts.n; i++) {
+    const struct nsc_verdict *v = &r->verdicts.v[i];
+    json_t *o = must(json_object());
+    put(o, "requirement", text(v->requirement));
+    put(o, "level", text_or_null(v->level));
+    put(o, "verdict", json_string(nsc_verdict_name(v->verdict)));
+    put(o, "expected", text_or_null(v->expected));
+    put(o, "actual", text_or_null(v->actual));
+    put(o, "reason", text_or_null(v->reason));
+    push(vs, o);
+  }
+  put(c, "verdicts", vs);
+  put(c, "leaks", strv_json((const char *const *)r->leaks));
+  put(c, "stderr", text_or_null(r->runtime_stderr));
+  put(c, "repro", text_or_null(r->repro));
+  return c;
+}
+
+static int cmp_case_ptr(const void *a, const void *b)
+{
+  const struct nsc_result *x = *(const struct nsc_result *const *)a;
+  const struct nsc_result *y = *(const struct nsc_result *const *)b;
+  return strcmp(x->case_id, y->case_id);
+}
+
+int nsc_results_build(const struct nsc_run_info *info, const struct nsc_result *results,
+                      size_t n, json_t **out, struct nsrt_err *err)
+{
+  cleanup_free const struct nsc_result **order = calloc(n ? n : 1, sizeof(*order));
+  if (!order)
+    return nsrt_fail_at(err, STAGE, ENOMEM, "build", NULL);
+  for (size_t i = 0; i < n; i++)
+    order[i] = &results[i];
+  qsort(order, n, sizeof(*order), cmp_case_ptr);
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(order[i - 1]->case_id, order[i]->case_id) == 0)
+      return nsrt_fail_at(err, STAGE, 0, "cases", "case id %s is given twice", order[i]->case_id);
+
+  json_t *doc = must(json_object());
+  put(doc, "schema", json_string(NSC_RESULTS_SCHEMA));
+  json_t *rt = must(json_object());
+  put(rt, "name", text(info->runtime_name));
+  put(rt, "path", text(info->runtime_path));
+  put(rt, "version", text(info->runtime_version));
+  put(rt, "args", strv_json(info->runtime_args));
+  put(rt, "isolation", json_boolean(info->isolation));
+  put(doc, "runtime", rt);
+  json_t *host = must(json_object());
+  put(host, "kernel", text(info->kernel));
+  put(host, "cgroup", text(info->cgroup));
+  put(host, "caps_missing", strv_json(info->caps_missing));
+  put(doc, "host", host);
+  put(doc, "seed", seed_json(info->seed));
+  char buf[64];
+  if (info->shard_count == 0)
+    snprintf(buf, sizeof(buf), "1/1");
+  else
+    snprintf(buf, sizeof(buf), "%u/%u", info->shard_index, info->shard_count);
+  put(doc, "shard", json_string(buf));
+  rfc3339(info->started, buf, sizeof(buf));
+  put(doc, "started", json_string(buf));
+  rfc3339(info->finished, buf, sizeof(buf));
+  put(doc, "finished", json_string(buf));
+  put(doc, "catalog", text(info->catalog_version));
+  json_t *cases = must(json_array());
+  for (size_t i = 0; i < n; i++)
+    push(cases, case_json(order[i]));
+  put(doc, "cases", cases);
+  put(doc, "summary", summary_json(cases));
+
+  if (nsc_results_validate(doc, err) < 0) {
+    json_decref(doc);
+    return -1;
+  }
+  *out = doc;
+  return 0;
+}
+
+/* ---- atomic write ----------------------------------------------------- */
+
+int nsc_write_atomic(const char *path, const char *stage, nsc_write_fn write_fn, const void *arg,
+                     struct nsrt_err *err)
+{
+  cleanup_free char *tmp = NULL;
+  if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+    return nsrt_fail_at(err, stage, ENOMEM, "write", "%s", path);
+  cleanup_close int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0)
+    return nsrt_fail_at(err, stage, errno, "create", "%s", tmp);
+  FILE *f = NULL;
+  if (fchmod(fd, 0644) < 0) {
+    nsrt_fail_at(err, stage, errno, "chmod", "%s", tmp);
+    goto fail;
+  }
+  f = fdopen(fd, "w");
+  if (!f) {
+    nsrt_fail_at(err, stage, errno, "fdopen", "%s", tmp);
+    goto fail;
+  }
+  take_fd(&fd); /* the stream owns it now */
+  if (write_fn(f, arg, err) < 0)
+    goto fail;
+  if (fflush(f) != 0 || ferror(f)) {
+    nsrt_fail_at(err, stage, errno ? errno : EIO, "write", "%s", tmp);
+    goto fail;
+  }
+  if (fsync(fileno(f)) < 0) {
+    nsrt_fail_at(err, stage, errno, "fsync", "%s", tmp);
+    goto fail;
+  }
+  int rc = fclose(f);
+  f = NULL;
+  if (rc != 0) {
+    nsrt_fail_at(err, stage, errno, "close", "%s", tmp);
+    goto fail;
+  }
+  if (rename(tmp, path) < 0) {
+    nsrt_fail_at(err, stage, errno, "rename", "%s to %s", tmp, path);
+    goto fail;
+  }
+  return 0;
+
+fail:
+  if (f)
+    fclose(f);
+  unlink(tmp);
+  return -1;
+}
+
+static int dump_doc(FILE *f, const void *arg, struct nsrt_err *err)
+{
+  if (json_dumpf((const json_t *)arg, f, JSON_INDENT(2)) < 0 || fputc('\n', f) == EOF)
+    return nsrt_fail_at(err, STAGE, errno ? errno : EIO, "write", "results document");
+  return 0;
+}
+
+int nsc_results_write(const char *path, const struct nsc_run_info *info,
+                      const struct nsc_result *results, size_t n, struct nsrt_err *err)
+{
+  json_t *doc;
+  if (nsc_results_build(info, results, n, &doc, err) < 0)
+    return -1;
+  int ret = nsc_write_atomic(path, STAGE, dump_doc, doc, err);
+  json_decref(doc);
+  return ret;
+}
+
+/* ---- validation ------------------------------------------------------- */
+
+static int bad(struct nsrt_err *err, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int bad(struct nsrt_err *err, const char *path, const char *fmt, ...)
+{
+  char msg[NSRT_ERR_TEXT_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  return nsrt_fail_at(err, STAGE, 0, path[0] ? path : "(document)", "%s", msg);
+}
+
+static const char *type_name(const json_t *v)
+{
+  switch (json_typeof(v)) {
+  case JSON_OBJECT:
+    return "an object";
+  case JSON_ARRAY:
+    return "an array";
+  case JSON_STRING:
+    return "a string";
+  case JSON_INTEGER:
+  case JSON_REAL:
+    return "a number";
+  case JSON_TRUE:
+  case JSON_FALSE:
+    return "a boolean";
+  case JSON_NULL:
+    return "null";
+  }
+  return "?";
+}
+
+struct path {
+  char s[NSRT_ERR_STEP_MAX];
+};
+
+static struct path member(const char *parent, const char *key)
+{
+  struct path p;
+  snprintf(p.s, sizeof(p.s), "%s%s%s", parent, parent[0] ? "." : "", key);
+  return p;
+}
+
+static struct path element(const char *parent, size_t i)
+{
+  struct path p;
+  snprintf(p.s, sizeof(p.s), "%s[%zu]", parent, i);
+  return p;
+}
+
+enum { OPT_NULL = 1, OPT_NONEMPTY = 2 };
+
+/* obj[key] must be a string (or null with OPT_NULL); *out is NULL for null. */
+static int get_string(const json_t *obj, const char *path, const char *key, int flags,
+                      const char **out, struct nsrt_err *err)
+{
+  struct path p = member(path, key);
+  const json_t *v = json_object_get(obj, key);
+  if (!v)
+    return bad(err, p.s, "missing");
+  if (json_is_null(v) && (flags & OPT_NULL)) {
+    *out = NULL;
+    return 0;
+  }
+  if (!json_is_string(v))
+    return bad(err, p.s, "%s, expected a string%s", type_name(v),
+               flags & OPT_NULL ? " or null" : "");
+  *out = json_string_value(v);
+  if ((flags & OPT_NONEMPTY) && !**out)
+    return bad(err, p.s, "empty");
+  return 0;
+}
+
+static int get_typed(const json_t *obj, const char *path, const char *key, json_type type,
+                     const char *what, const json_t **out, struct nsrt_err *err)
+{
+  struct path p = member(path, key);
+  const json_t *v = json_object_get(obj, key);
+  if (!v)
+    return bad(err, p.s, "missing");
+  if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
+    return bad(err, p.s, "%s, expected %s", type_name(v), what);
+  *out = v;
+  return 0;
+}
+
+static int check_string_array(const json_t *obj, const char *path, const char *key,
+                              struct nsrt_err *err)
+{
+  const json_t *arr;
+  if (get_typed(obj, path, key, JSON_ARRAY, "an array of strings", &arr, err) < 0)
+    return -1;
+  struct path p = member(path, key);
+  size_t i;
+  const json_t *v;
+  json_array_foreach(arr, i, v)
+  {
+    if (!json_is_string(v))
+      return bad(err, element(p.s, i).s, "%s, expected a string", type_name(v));
+  }
+  return 0;
+}
+
+static bool one_of(const char *s, const char *const *set, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(s, set[i]) == 0)
+      return true;
+  return false;
+}
+
+static int check_seed(const json_t *obj, const char *path, struct nsrt_err *err)
+{
+  struct path p = member(path, "seed");
+  const json_t *v = json_object_get(obj, "seed");
+  if (!v)
+    return bad(err, p.s, "missing");
+  if (json_is_integer(v)) {
+    if (json_integer_value(v) < 0)
+      return bad(err, p.s, "%" JSON_INTEGER_FORMAT " is negative", json_integer_value(v));
+    return 0;
+  }
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (s[0] < '0' || s[0] > '9' || *end || errno == ERANGE || x <= SEED_INT_MAX)
+      return bad(err, p.s, "\"%s\" is not a decimal seed above 2^53 (smaller ones are numbers)",
+                 s);
+    return 0;
+  }
+  return bad(err, p.s, "%s, expected a non-negative integer or a decimal string", type_name(v));
+}
+
+static int digits(const char **s, int n, int *out)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++, (*s)++) {
+    if (**s < '0' || **s > '9')
+      return -1;
+    v = v * 10 + (**s - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+/* RFC 3339 date-time ("2026-01-31T12:00:00Z", fractions and offsets allowed)
+ * to seconds since the epoch; -1 if malformed. */
+static int parse_rfc3339(const char *s, time_t *out)
+{
+  struct tm tm = {0};
+  int y, mo, d, h, mi, sec;
+  if (digits(&s, 4, &y) < 0 || *s++ != '-' || digits(&s, 2, &mo) < 0 || *s++ != '-' ||
+      digits(&s, 2, &d) < 0 || (*s != 'T' && *s != 't') || !*s++ || digits(&s, 2, &h) < 0 ||
+      *s++ != ':' || digits(&s, 2, &mi) < 0 || *s++ != ':' || digits(&s, 2, &sec) < 0)
+    return -1;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    return -1;
+  if (*s == '.') {
+    s++;
+    if (*s < '0' || *s > '9')
+      return -1;
+    while (*s >= '0' && *s <= '9')
+      s++;
+  }
+  long off = 0;
+  if (*s == 'Z' || *s == 'z') {
+    s++;
+  } else if (*s == '+' || *s == '-') {
+    int sign = *s++ == '-' ? -1 : 1, oh, om;
+    if (digits(&s, 2, &oh) < 0 || *s++ != ':' || digits(&s, 2, &om) < 0 || oh > 23 || om > 59)
+      return -1;
+    off = sign * (oh * 3600L + om * 60L);
+  } else {
+    return -1;
+  }
+  if (*s)
+    return -1;
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = sec;
+  *out = timegm(&tm) - off;
+  return 0;
+}
+
+/* "K/N" or "K1,K2,.../N" with 1 <= K1 < K2 < ... <= N <= SHARD_COUNT_MAX.
+ * ks (may be NULL) gets the indices, *nk their number. */
+static int parse_shard(const char *s, unsigned *ks, size_t *nk, unsigned *count)
+{
+  size_t k = 0;
+  unsigned prev = 0;
+  for (;;) {
+    char *end;
+    if (*s < '0' || *s > '9')
+      return -1;
+    unsigned long v = strtoul(s, &end, 10);
+    if (v <= prev || v > SHARD_COUNT_MAX)
+      return -1;
+    if (ks)
+      ks[k] = (unsigned)v;
+    k++;
+    prev = (unsigned)v;
+    s = end;
+    if (*s == ',') {
+      s++;
+      continue;
+    }
+    if (*s++ != '/')
+      return -1;
+    break;
+  }
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  unsigned long n = strtoul(s, &end, 10);
+  if (*end || n < prev || n > SHARD_COUNT_MAX)
+    return -1;
+  *nk = k;
+  *count = (unsigned)n;
+  return 0;
+}
+
+static int check_verdict(const json_t *v, const char *path, struct nsrt_err *err)
+{
+  if (!json_is_object(v))
+    return bad(err, path, "%s, expected an object", type_name(v));
+  const char *s, *verdict, *reason;
+  if (get_string(v, path, "requirement", OPT_NONEMPTY, &s, err) < 0)
+    return -1;
+  if (get_string(v, path, "level", OPT_NULL, &s, err) < 0)
+    return -1;
+  if (s && !one_of(s, levels, ARRAY_SIZE(levels)))
+    return bad(err, member(path, "level").s,
+               "\"%s\" is not MUST, MUST NOT, SHOULD, SHOULD NOT or MAY", s);
+  if (get_string(v, path, "verdict", 0, &verdict, err) < 0)
+    return -1;
+  if (strcmp(verdict, "PASS") && strcmp(verdict, "FAIL") && strcmp(verdict, "SKIP"))
+    return bad(err, member(path, "verdict").s, "\"%s\" is not PASS, FAIL or SKIP", verdict);
+  if (get_string(v, path, "expected", OPT_NULL, &s, err) < 0 ||
+      get_string(v, path, "actual", OPT_NULL, &s, err) < 0 ||
+      get_string(v, path, "reason", OPT_NULL, &reason, err) < 0)
+    return -1;
+  if (strcmp(verdict, "SKIP") == 0 && (!reason || !*reason))
+    return bad(err, member(path, "reason").s, "a SKIP verdict needs a reason");
+  return 0;
+}
+
+static int check_case(const json_t *c, const char *path, struct nsrt_err *err)
+{
+  if (!json_is_object(c))
+    return bad(err, path, "%s, expected an object", type_name(c));
+  const char *s;
+  const json_t *v;
+  if (get_string(c, path, "id", OPT_NONEMPTY, &s, err) < 0)
+    return -1;
+  if (get_string(c, path, "kind", 0, &s, err) < 0)
+    return -1;
+  if (!one_of(s, kinds, ARRAY_SIZE(kinds)))
+    return bad(err, member(path, "kind").s, "\"%s\" is not generated, negative or lifecycle", s);
+  if (check_seed(c, path, err) < 0 || get_string(c, path, "title", 0, &s, err) < 0)
+    return -1;
+  v = json_object_get(c, "duration_ms");
+  if (!v)
+    return bad(err, member(path, "duration_ms").s, "missing");
+  if (!json_is_number(v) || json_number_value(v) < 0)
+    return bad(err, member(path, "duration_ms").s, "%s, expected a non-negative number",
+               json_is_number(v) ? "negative" : type_name(v));
+  if (get_typed(c, path, "verdicts", JSON_ARRAY, "an array", &v, err) < 0)
+    return -1;
+  struct path vp = member(path, "verdicts");
+  size_t i;
+  const json_t *verdict;
+  json_array_foreach(v, i, verdict)
+  {
+    if (check_verdict(verdict, element(vp.s, i).s, err) < 0)
+      return -1;
+  }
+  if (check_string_array(c, path, "leaks", err) < 0 ||
+      get_string(c, path, "stderr", OPT_NULL, &s, err) < 0 ||
+      get_string(c, path, "repro", OPT_NULL, &s, err) < 0)
+    return -1;
+  return 0;
+}
+
+struct id_ref {
+  const char *id;
+  size_t index;
+};
+
+static int cmp_id_ref(const void *a, const void *b)
+{
+  const struct id_ref *x = a, *y = b;
+  int c = strcmp(x->id, y->id);
+  return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static int check_unique_ids(const json_t *cases, struct nsrt_err *err)
+{
+  size_t n = json_array_size(cases);
+  cleanup_free struct id_ref *refs = calloc(n ? n : 1, sizeof(*refs));
+  if (!refs)
+    return nsrt_fail_at(err, STAGE, ENOMEM, "cases", NULL);
+  for (size_t i = 0; i < n; i++) {
+    refs[i].id = json_string_value(json_object_get(json_array_get(cases, i), "id"));
+    refs[i].index = i;
+  }
+  qsort(refs, n, sizeof(*refs), cmp_id_ref);
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(refs[i - 1].id, refs[i].id) == 0)
+      return bad(err, member(element("cases", refs[i].index).s, "id").s,
+                 "\"%s\" is also the id of cases[%zu]", refs[i].id, refs[i - 1].index);
+  return 0;
+}
+
+static int check_summary(const json_t *doc, struct nsrt_err *err)
+{
+  const json_t *sum;
+  if (get_typed(doc, "", "summary", JSON_OBJECT, "an object", &sum, err) < 0)
+    return -1;
+  struct nsc_summary s;
+  count_cases(json_object_get(doc, "cases"), &s);
+  const struct {
+    const char *key;
+    size_t want;
+  } fields[] = {{"cases", s.cases},
+                {"pass", s.pass},
+                {"fail", s.fail},
+                {"skip", s.skip},
+                {"must_fail", s.must_fail}};
+  for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+    const json_t *v;
+    if (get_typed(sum, "summary", fields[i].key, JSON_INTEGER, "an integer", &v, err) < 0)
+      return -1;
+    if (json_integer_value(v) != (json_int_t)fields[i].want)
+      return bad(err, member("summary", fields[i].key).s,
+                 "%" JSON_INTEGER_FORMAT ", but the cases add up to %zu", json_integer_value(v),
+                 fields[i].want);
+  }
+  return 0;
+}
+
+int nsc_results_validate(const json_t *doc, struct nsrt_err *err)
+{
+  if (!json_is_object(doc))
+    return bad(err, "", "%s, expected an object", type_name(doc));
+  const char *s;
+  const json_t *o;
+  if (get_string(doc, "", "schema", 0, &s, err) < 0)
+    return -1;
+  if (strcmp(s, NSC_RESULTS_SCHEMA) != 0)
+    return bad(err, "schema", "\"%s\", expected \"%s\"", s, NSC_RESULTS_SCHEMA);
+
+  if (get_typed(doc, "", "runtime", JSON_OBJECT, "an object", &o, err) < 0 ||
+      get_string(o, "runtime", "name", OPT_NONEMPTY, &s, err) < 0 ||
+      get_string(o, "runtime", "path", 0, &s, err) < 0 ||
+      get_string(o, "runtime", "version", 0, &s, err) < 0 ||
+      check_string_array(o, "runtime", "args", err) < 0 ||
+      get_typed(o, "runtime", "isolation", JSON_TRUE, "a boolean", &o, err) < 0)
+    return -1;
+
+  if (get_typed(doc, "", "host", JSON_OBJECT, "an object", &o, err) < 0 ||
+      get_string(o, "host", "kernel", 0, &s, err) < 0 ||
+      get_string(o, "host", "cgroup", 0, &s, err) < 0)
+    return -1;
+  if (strcmp(s, "v1") && strcmp(s, "v2") && strcmp(s, "hybrid"))
+    return bad(err, "host.cgroup", "\"%s\" is not v1, v2 or hybrid", s);
+  if (check_string_array(o, "host", "caps_missing", err) < 0)
+    return -1;
+
+  if (check_seed(doc, "", err) < 0 || get_string(doc, "", "shard", 0, &s, err) < 0)
+    return -1;
+  size_t nk;
+  unsigned count;
+  if (parse_shard(s, NULL, &nk, &count) < 0)
+    return bad(err, "shard", "\"%s\" is not K/N or K1,K2,.../N with 1 <= K1 < K2 < ... <= N <= %d",
+               s, SHARD_COUNT_MAX);
+
+  time_t started, finished;
+  if (get_string(doc, "", "started", 0, &s, err) < 0)
+    return -1;
+  if (parse_rfc3339(s, &started) < 0)
+    return bad(err, "started", "\"%s\" is not an RFC 3339 date-time", s);
+  if (get_string(doc, "", "finished", 0, &s, err) < 0)
+    return -1;
+  if (parse_rfc3339(s, &finished) < 0)
+    return bad(err, "finished", "\"%s\" is not an RFC 3339 date-time", s);
+  if (finished < started)
+    return bad(err, "finished", "\"%s\" is before started", s);
+  if (get_string(doc, "", "catalog", 0, &s, err) < 0)
+    return -1;
+
+  if (get_typed(doc, "", "cases", JSON_ARRAY, "an array", &o, err) < 0)
+    return -1;
+  size_t i;
+  const json_t *c;
+  json_array_foreach(o, i, c)
+  {
+    if (check_case(c, element("cases", i).s, err) < 0)
+      return -1;
+  }
+  if (check_unique_ids(o, err) < 0)
+    return -1;
+  return check_summary(doc, err);
+}
+
+int nsc_results_load(const char *path, json_t **out, struct nsrt_err *err)
+{
+  json_error_t jerr;
+  json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  if (!doc) {
+    /* jansson keeps no errno; a file that cannot be read says so in text. */
+    return nsrt_fail_at(err, STAGE, 0, "load", "%s: line %d column %d: %s", path, jerr.line,
+                        jerr.column, jerr.text);
+  }
+  if (nsc_results_validate(doc, err) < 0) {
+    json_decref(doc);
+    return nsrt_err_context(err, "%s", path);
+  }
+  *out = doc;
+  return 0;
+}
+
+/* ---- merge ------------------------------------------------------------ */
+
+static int cmp_case_json(const void *a, const void *b)
+{
+  const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
+  return strcmp(json_string_value(json_object_get(x, "id")),
+                json_string_value(json_object_get(y, "id")));
+}
+
+static int same_member(json_t *const *docs, size_t i, const char *key, struct nsrt_err *err)
+{
+  if (json_equal(json_object_get(docs[0], key), json_object_get(docs[i], key)))
+    return 0;
+  cleanup_free char *a = json_dumps(json_object_get(docs[0], key), JSON_COMPACT | JSON_ENCODE_ANY);
+  cleanup_free char *b = json_dumps(json_object_get(docs[i], key), JSON_COMPACT | JSON_ENCODE_ANY);
+  const char *why = strcmp(key, "runtime") == 0
+                        ? ": one results document holds one runtime (the HTML report takes one "
+                          "document per runtime)"
+                        : "";
+  return nsrt_fail_at(err, STAGE, 0, key, "input %zu has %.150s, input 0 has %.150s: not shards "
+                                          "of one run%s",
+                      i, b ? b : "?", a ? a : "?", why);
+}
+
+int nsc_results_merge(json_t *const *docs, size_t n, json_t **out, struct nsrt_err *err)
+{
+  if (n == 0)
+    return nsrt_fail_at(err, STAGE, EINVAL, "merge", "no documents to merge");
+  for (size_t i = 0; i < n; i++)
+    if (nsc_results_validate(docs[i], err) < 0)
+      return nsrt_err_context(err, "input %zu", i);
+
+  static const char *const same[] = {"runtime", "host", "seed", "catalog"};
+  for (size_t i = 1; i < n; i++)
+    for (size_t k = 0; k < ARRAY_SIZE(same); k++)
+      if (same_member(docs, i, same[k], err) < 0)
+        return -1;
+
+  /* Shards: one count, each index at most once. */
+  size_t nk;
+  unsigned count, count0 = 0;
+  cleanup_free unsigned char *seen = calloc(SHARD_COUNT_MAX + 1, 1);
+  cleanup_free unsigned *ks = calloc(SHARD_COUNT_MAX, sizeof(*ks));
+  if (!seen || !ks)
+    return nsrt_fail_at(err, STAGE, ENOMEM, "merge", NULL);
+  size_t ncases = 0;
+  time_t started = 0, finished = 0;
+  const char *started_s = NULL, *finished_s = NULL;
+  for (size_t i = 0; i < n; i++) {
+    const char *shard = json_string_value(json_object_get(docs[i], "shard"));
+    parse_shard(shard, ks, &nk, &count); /* validated above */
+    if (i == 0)
+      count0 = count;
+    if (count != count0)
+      return nsrt_fail_at(err, STAGE, 0, "shard",
+                          "input %zu is shard %s, input 0 is of %u shards: not shards of one run",
+                          i, shard, count0);
+    for (size_t k = 0; k < nk; k++) {
+      if (seen[ks[k]])
+        return nsrt_fail_at(err, STAGE, 0, "shard", "input %zu: shard %u/%u is given twice", i,
+                            ks[k], count);
+      seen[ks[k]] = 1;
+    }
+    ncases += json_array_size(json_object_get(docs[i], "cases"));
+    time_t t;
+    const char *s = json_string_value(json_object_get(docs[i], "started"));
+    parse_rfc3339(s, &t);
+    if (!started_s || t < started) {
+      started = t;
+      started_s = s;
+    }
+    s = json_string_value(json_object_get(docs[i], "finished"));
+    parse_rfc3339(s, &t);
+    if (!finished_s || t > finished) {
+      finished = t;
+      finished_s = s;
+    }
+  }
+
+  /* Cases: the union, sorted; an id in two inputs is an error. */
+  cleanup_free json_t **all = calloc(ncases ? ncases : 1, sizeof(*all));
+  cleanup_free size_t *from = calloc(ncases ? ncases : 1, sizeof(*from));
+  if (!all || !from)
+    return nsrt_fail_at(err, STAGE, ENOMEM, "merge", NULL);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t j;
+    json_t *c;
+    json_array_foreach(json_object_get(docs[i], "cases"), j, c) all[m++] = c;
+  }
+  qsort(all, m, sizeof(*all), cmp_case_json);
+  for (size_t j = 1; j < m; j++) {
+    if (cmp_case_json(&all[j - 1], &all[j]) == 0)
+      return nsrt_fail_at(err, STAGE, 0, "cases", "case %s is in more than one input",
+                          json_string_value(json_object_get(all[j], "id")));
+  }
+
+  /* The shard string of the union. */
+  char shard[256] = "";
+  size_t have = 0, len = 0;
+  for (unsigned k = 1; k <= count0; k++)
+    have += seen[k];
+  if (have == count0) {
+    snprintf(shard, sizeof(shard), "1/1");
+  } else {
+    for (unsigned k = 1; k <= count0; k++) {
+      if (!seen[k])
+        continue;
+      int w = snprintf(shard + len, sizeof(shard) - len, "%s%u", len ? "," : "", k);
+      if (w < 0 || (size_t)w >= sizeof(shard) - len - 8)
+        return nsrt_fail_at(err, STAGE, E2BIG, "shard", "too many partial shards to name");
+      len += (size_t)w;
+    }
+    snprintf(shard + len, sizeof(shard) - len, "/%u", count0);
+  }
+
+  json_t *doc = must(json_object());
+  put(doc, "schema", json_string(NSC_RESULTS_SCHEMA));
+  put(doc, "runtime", json_deep_copy(json_object_get(docs[0], "runtime")));
+  put(doc, "host", json_deep_copy(json_object_get(docs[0], "host")));
+  put(doc, "seed", json_deep_copy(json_object_get(docs[0], "seed")));
+  put(doc, "shard", json_string(shard));
+  put(doc, "started", json_string(started_s));
+  put(doc, "finished", json_string(finished_s));
+  put(doc, "catalog", json_deep_copy(json_object_get(docs[0], "catalog")));
+  json_t *cases = must(json_array());
+  for (size_t j = 0; j < m; j++)
+    push(cases, json_deep_copy(all[j]));
+  put(doc, "cases", cases);
+  put(doc, "summary", summary_json(cases));
+  if (nsc_results_validate(doc, err) < 0) {
+    json_decref(doc);
+    return -1;
+  }
+  *out = doc;
+  return 0;
+}
+
+/* ---- catalog levels --------------------------------------------------- */
+
+const json_t *nsc_results_catalog_entry(const json_t *catalog, const char *id)
+{
+  size_t i;
+  const json_t *e;
+  json_array_foreach(json_object_get(catalog, "requirements"), i, e)
+  {
+    const char *eid = json_string_value(json_object_get(e, "id"));
+    if (eid && strcmp(eid, id) == 0)
+      return e;
+  }
+  return NULL;
+}
+
+int nsc_results_fill_levels(struct nsc_result *results, size_t n, const json_t *catalog,
+                            struct nsrt_err *err)
+{
+  const char *unknown = NULL, *unknown_case = NULL;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < results[i].verdicts.n; j++) {
+      struct nsc_verdict *v = &results[i].verdicts.v[j];
+      if (v->level)
+        continue;
+      const char *level =
+          json_string_value(json_object_get(nsc_results_catalog_entry(catalog, v->requirement),
+                                            "level"));
+      if (!level) {
+        if (!unknown) {
+          unknown = v->requirement;
+          unknown_case = results[i].case_id;
+        }
+        continue;
+      }
+      v->level = strdup(level);
+      if (!v->level)
+        return nsrt_fail_at(err, STAGE, ENOMEM, "levels", NULL);
+    }
+  }
+  if (unknown)
+    return nsrt_fail_at(err, STAGE, 0, "levels", "case %s: requirement %s is not in the catalog",
+                        unknown_case, unknown);
+  return 0;
+}
