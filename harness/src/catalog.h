@@ -63,22 +63,23 @@ int nsc_catalog_default_path(char *buf, size_t len);
  * checked_none a REQ() of an entry that says "check": "none"         always fatal
  * uncovered    a MUST / MUST NOT entry with neither a REQ() nor a
  *              "check": "none" reason                              fatal when strict,
- *                                                or when its group has any REQ() */
+ *                          or when another entry of its group is used by a REQ() */
 enum nsc_audit_kind { NSC_AUDIT_UNKNOWN_ID, NSC_AUDIT_CHECKED_NONE, NSC_AUDIT_UNCOVERED };
 
 struct nsc_audit_item {
   enum nsc_audit_kind kind;
   bool fatal;
-  char *text; /* "harness/src/judge.c:120: config-linux.namespaces.nwe" or an id with detail */
+  const char *id; /* the requirement id concerned (points into the catalog or the REQ()) */
+  char *text;     /* "harness/src/judge.c:120: config-linux.namespaces.nwe" or an id with detail */
 };
 
 struct nsc_audit {
   struct nsc_audit_item *v;
   size_t n, cap;
-  size_t fatal;       /* items with fatal set */
-  size_t must_total;  /* MUST / MUST NOT entries in the catalog */
-  size_t must_none;   /* ... of which marked "check": "none" */
-  size_t must_ref;    /* ... of which used by at least one REQ() */
+  size_t fatal;      /* items with fatal set */
+  size_t must_total; /* MUST / MUST NOT entries in the catalog */
+  size_t must_none;  /* ... of which marked "check": "none" */
+  size_t must_ref;   /* ... of which used by at least one REQ() */
 };
 
 int nsc_catalog_audit(const struct nsc_catalog *c, const struct nsc_req_ref *const *begin,

@@ -34,7 +34,7 @@
 struct nsrt_err;
 struct gen_profile;
 
-#define GEN_HOLDER_PREFIX "nsconform-holder:"
+#define GEN_HOLDER_PREFIX    "nsconform-holder:"
 #define GEN_ROOT_PLACEHOLDER "rootfs"
 
 /* Load a profile (format: specs/profiles/README.md).  Unknown dimensions or
@@ -82,8 +82,7 @@ void gen_stats_format(const struct gen_stats *st, char *buf, size_t len);
 
 /* The pairs the constraints exclude, one "dim=value & dim=value" string each,
  * in profile order; *out is NULL-terminated, free with gen_strv_free. */
-int gen_excluded_pairs(const struct gen_profile *p, char ***out, size_t *n,
-                       struct nsrt_err *err);
+int gen_excluded_pairs(const struct gen_profile *p, char ***out, size_t *n, struct nsrt_err *err);
 void gen_strv_free(char **v);
 
 /* The valid config every negative case is derived from (all of user, pid,

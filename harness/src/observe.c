@@ -635,13 +635,8 @@ static void closedir_fn(DIR **d)
     closedir(*d);
 }
 
-static int int_cmp(const void *a, const void *b)
-{
-  int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
-/* The fd numbers of /proc/PID/fd, sorted, into *fds (n of them). */
+/* The fd numbers of /proc/PID/fd into *fds (n of them), in the kernel's
+ * order, which is ascending (the fd table is walked by number). */
 static int list_fd_numbers(struct observer *o, DIR *dir, int **fds, size_t *n)
 {
   size_t cap = 0;
@@ -670,8 +665,6 @@ static int list_fd_numbers(struct observer *o, DIR *dir, int **fds, size_t *n)
     }
     (*fds)[(*n)++] = (int)fd;
   }
-  if (*n)
-    qsort(*fds, *n, sizeof(**fds), int_cmp);
   return 0;
 }
 
@@ -682,9 +675,9 @@ static int observe_fds(struct observer *o)
     return fail_read(o, errno, "list fds", "fd");
   __attribute__((cleanup(closedir_fn))) DIR *dir = fdopendir(dfd);
   if (!dir) {
-    int e = errno;
+    int e = errno; /* fstat of the fd dir of a process that is being reaped */
     close(dfd);
-    return fail(o, e, "list fds", "/proc/%d/fd", (int)o->pid);
+    return fail_read(o, e, "list fds", "fd");
   }
   cleanup_free int *nums = NULL;
   size_t n;

@@ -21,8 +21,8 @@
 #include "report.h"
 #include "results.h"
 
-#define STAGE "report"
-#define MESSAGE_MAX 300
+#define STAGE            "report"
+#define MESSAGE_MAX      300
 #define NO_VERDICT_GROUP "no-verdict"
 
 void nsc_xml_escape(FILE *f, const char *s, bool attr, size_t max)
@@ -110,7 +110,8 @@ static void properties(FILE *f, const json_t *doc)
   property(f, "runtime.path", str(rt, "path"));
   cleanup_free char *args = json_dumps(json_object_get(rt, "args"), JSON_COMPACT);
   property(f, "runtime.args", args ? args : "");
-  property(f, "runtime.isolation", json_is_true(json_object_get(rt, "isolation")) ? "true" : "false");
+  property(f, "runtime.isolation",
+           json_is_true(json_object_get(rt, "isolation")) ? "true" : "false");
   property(f, "host.kernel", str(host, "kernel"));
   property(f, "host.cgroup", str(host, "cgroup"));
   cleanup_free char *caps = json_dumps(json_object_get(host, "caps_missing"), JSON_COMPACT);
@@ -216,7 +217,6 @@ int nsc_report_junit(FILE *f, const json_t *results, struct nsrt_err *err)
     size_t nv = json_array_size(verdicts);
     double secs = json_number_value(json_object_get(c, "duration_ms")) / 1000.0;
     if (nv == 0) {
-      snprintf(points[k].group, sizeof(points[k].group), NO_VERDICT_GROUP);
       points[k] = (struct point){.c = c, .seconds = secs, .seq = k};
       snprintf(points[k].group, sizeof(points[k].group), NO_VERDICT_GROUP);
       k++;
@@ -230,6 +230,13 @@ int nsc_report_junit(FILE *f, const json_t *results, struct nsrt_err *err)
     }
   }
   qsort(points, n, sizeof(*points), cmp_point);
+
+  /* JUnit timestamps are local-time-less ISO 8601: UTC without a zone. */
+  char timestamp[32] = "1970-01-01T00:00:00";
+  time_t started;
+  struct tm tm;
+  if (nsc_rfc3339_parse(str(results, "started"), &started) == 0 && gmtime_r(&started, &tm))
+    strftime(timestamp, sizeof(timestamp), "%Y-%m-%dT%H:%M:%S", &tm);
 
   size_t fail, skip;
   double secs;
@@ -250,8 +257,7 @@ int nsc_report_junit(FILE *f, const json_t *results, struct nsrt_err *err)
             "\" package=\"nsconform\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" "
             "time=\"%.3f\" timestamp=\"",
             end - start, fail, skip, secs);
-    nsc_xml_escape(f, str(results, "started"), true, 0);
-    fputs("\">\n", f);
+    fprintf(f, "%s\">\n", timestamp);
     properties(f, results);
     for (size_t p = start; p < end; p++)
       testcase(f, &points[p]);

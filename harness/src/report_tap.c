@@ -25,8 +25,8 @@
 #include "report.h"
 #include "results.h"
 
-#define STAGE "report"
-#define YAML_INDENT "  "
+#define STAGE        "report"
+#define YAML_INDENT  "  "
 #define BLOCK_INDENT "    "
 
 static void put_utf8(FILE *f, uint32_t cp)

@@ -251,8 +251,8 @@ static int cmp_case_ptr(const void *a, const void *b)
   return strcmp(x->case_id, y->case_id);
 }
 
-int nsc_results_build(const struct nsc_run_info *info, const struct nsc_result *results,
-                      size_t n, json_t **out, struct nsrt_err *err)
+int nsc_results_build(const struct nsc_run_info *info, const struct nsc_result *results, size_t n,
+                      json_t **out, struct nsrt_err *err)
 {
   cleanup_free const struct nsc_result **order = calloc(n ? n : 1, sizeof(*order));
   if (!order)
@@ -505,8 +505,7 @@ static int check_seed(const json_t *obj, const char *path, struct nsrt_err *err)
     errno = 0;
     unsigned long long x = strtoull(s, &end, 10);
     if (s[0] < '0' || s[0] > '9' || *end || errno == ERANGE || x <= SEED_INT_MAX)
-      return bad(err, p.s, "\"%s\" is not a decimal seed above 2^53 (smaller ones are numbers)",
-                 s);
+      return bad(err, p.s, "\"%s\" is not a decimal seed above 2^53 (smaller ones are numbers)", s);
     return 0;
   }
   return bad(err, p.s, "%s, expected a non-negative integer or a decimal string", type_name(v));
@@ -524,9 +523,7 @@ static int digits(const char **s, int n, int *out)
   return 0;
 }
 
-/* RFC 3339 date-time ("2026-01-31T12:00:00Z", fractions and offsets allowed)
- * to seconds since the epoch; -1 if malformed. */
-static int parse_rfc3339(const char *s, time_t *out)
+int nsc_rfc3339_parse(const char *s, time_t *out)
 {
   struct tm tm = {0};
   int y, mo, d, h, mi, sec;
@@ -761,11 +758,11 @@ int nsc_results_validate(const json_t *doc, struct nsrt_err *err)
   time_t started, finished;
   if (get_string(doc, "", "started", 0, &s, err) < 0)
     return -1;
-  if (parse_rfc3339(s, &started) < 0)
+  if (nsc_rfc3339_parse(s, &started) < 0)
     return bad(err, "started", "\"%s\" is not an RFC 3339 date-time", s);
   if (get_string(doc, "", "finished", 0, &s, err) < 0)
     return -1;
-  if (parse_rfc3339(s, &finished) < 0)
+  if (nsc_rfc3339_parse(s, &finished) < 0)
     return bad(err, "finished", "\"%s\" is not an RFC 3339 date-time", s);
   if (finished < started)
     return bad(err, "finished", "\"%s\" is before started", s);
@@ -822,8 +819,9 @@ static int same_member(json_t *const *docs, size_t i, const char *key, struct ns
                         ? ": one results document holds one runtime (the HTML report takes one "
                           "document per runtime)"
                         : "";
-  return nsrt_fail_at(err, STAGE, 0, key, "input %zu has %.150s, input 0 has %.150s: not shards "
-                                          "of one run%s",
+  return nsrt_fail_at(err, STAGE, 0, key,
+                      "input %zu has %.150s, input 0 has %.150s: not shards "
+                      "of one run%s",
                       i, b ? b : "?", a ? a : "?", why);
 }
 
@@ -869,13 +867,13 @@ int nsc_results_merge(json_t *const *docs, size_t n, json_t **out, struct nsrt_e
     ncases += json_array_size(json_object_get(docs[i], "cases"));
     time_t t;
     const char *s = json_string_value(json_object_get(docs[i], "started"));
-    parse_rfc3339(s, &t);
+    nsc_rfc3339_parse(s, &t);
     if (!started_s || t < started) {
       started = t;
       started_s = s;
     }
     s = json_string_value(json_object_get(docs[i], "finished"));
-    parse_rfc3339(s, &t);
+    nsc_rfc3339_parse(s, &t);
     if (!finished_s || t > finished) {
       finished = t;
       finished_s = s;
@@ -965,9 +963,8 @@ int nsc_results_fill_levels(struct nsc_result *results, size_t n, const json_t *
       struct nsc_verdict *v = &results[i].verdicts.v[j];
       if (v->level)
         continue;
-      const char *level =
-          json_string_value(json_object_get(nsc_results_catalog_entry(catalog, v->requirement),
-                                            "level"));
+      const char *level = json_string_value(
+          json_object_get(nsc_results_catalog_entry(catalog, v->requirement), "level"));
       if (!level) {
         if (!unknown) {
           unknown = v->requirement;

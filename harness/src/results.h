@@ -23,13 +23,13 @@
  * allows an empty value (they are written as ""); the arrays are
  * NULL-terminated, or NULL for none. */
 struct nsc_run_info {
-  const char *runtime_name;    /* "nsrt", "runc", "crun" */
-  const char *runtime_path;    /* the binary that was run */
-  const char *runtime_version; /* first line of its --version */
+  const char *runtime_name;        /* "nsrt", "runc", "crun" */
+  const char *runtime_path;        /* the binary that was run */
+  const char *runtime_version;     /* first line of its --version */
   const char *const *runtime_args; /* global options given to every command */
-  bool isolation;              /* ran in a private mount ns with the cgroup2 mount hidden */
-  const char *kernel;          /* uname -r */
-  const char *cgroup;          /* "v1", "v2" or "hybrid" */
+  bool isolation;                  /* ran in a private mount ns with the cgroup2 mount hidden */
+  const char *kernel;              /* uname -r */
+  const char *cgroup;              /* "v1", "v2" or "hybrid" */
   const char *const *caps_missing; /* capabilities the harness lacks, "CAP_SYS_RESOURCE" */
   uint64_t seed;
   unsigned shard_index;        /* 1-based: shard K of N ... */
@@ -47,8 +47,8 @@ struct nsc_summary {
 
 /* Build the document in memory (cases sorted by id; a duplicated case id is
  * an error) and validate it as nsc_results_validate does. */
-int nsc_results_build(const struct nsc_run_info *info, const struct nsc_result *results,
-                      size_t n, json_t **out, struct nsrt_err *err);
+int nsc_results_build(const struct nsc_run_info *info, const struct nsc_result *results, size_t n,
+                      json_t **out, struct nsrt_err *err);
 
 /* Build, then write atomically: PATH.tmp.XXXXXX in the same directory,
  * fsync, rename over PATH. */
@@ -90,6 +90,11 @@ bool nsc_level_is_must(const char *level);
 /* The group of a requirement id: its first two dot components
  * ("config-linux.namespaces" of "config-linux.namespaces.new"). */
 void nsc_requirement_group(const char *id, char *buf, size_t len);
+
+/* RFC 3339 date-time ("2026-01-31T12:00:00Z"; fractions, which are
+ * dropped, and offsets allowed) to seconds since the epoch; -1 if
+ * malformed. */
+int nsc_rfc3339_parse(const char *s, time_t *out);
 
 /* Decode the character at s (not at its end): *cp gets the code point, the
  * return value is its length in bytes; an invalid byte is U+FFFD of length

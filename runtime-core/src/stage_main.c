@@ -382,6 +382,10 @@ static int create_pipeline(struct pipeline *p, struct nsrt_err *err)
     return ret;
   p->inter.peer = "intermediate";
   p->init.peer = "init";
+  /* Main waits a little longer than the stages do, so that a stage that is
+   * itself stuck waiting (for a message main lost) reports its own step. */
+  p->inter.timeout_ms += p->inter.timeout_ms / 2;
+  p->init.timeout_ms += p->init.timeout_ms / 2;
   p->ctx.inter.peer = p->ctx.init.peer = "main";
   p->ctx.main_fds[0] = p->inter.fd;
   p->ctx.main_fds[1] = p->init.fd;

@@ -1,0 +1,68 @@
+/* What the judge's files share (judge.c, judge_process.c, judge_mounts.c).
+ * Private to the judge. */
+#ifndef NSC_JUDGE_INT_H
+#define NSC_JUDGE_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "judge.h"
+#include "requirements.h"
+
+/* One judgement in progress. */
+struct judge {
+  const struct nsc_views *v;
+  struct nsc_verdicts *out;
+  const json_t *process; /* config.process, or NULL */
+  const json_t *linux;   /* config.linux, or NULL */
+};
+
+/* A bounded string for expected/actual: text past the end is cut and marked
+ * with "...", never an error. */
+struct judge_text {
+  char s[640];
+  size_t len;
+};
+
+void nsc_judge_text_add(struct judge_text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void nsc_judge_verdict(struct judge *j, const char *req, bool ok, const char *expected,
+                       const char *actual);
+void nsc_judge_skip(struct judge *j, const char *req, const char *reason_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A fact seen from inside (the probe) and, when outside is set, also from
+ * outside (the running view).  eval judges one view's value and writes what
+ * it saw into actual; it may answer JUDGE_NA for a view it cannot judge.
+ * The verdict: FAIL when any view fails, PASS when at least one passes and
+ * none fails, SKIP (naming the missing views) otherwise.  key is a top-level
+ * observation key; sub, when not NULL, a key inside it. */
+enum judge_eval { JUDGE_PASS, JUDGE_FAIL, JUDGE_NA };
+typedef enum judge_eval (*judge_eval_fn)(const json_t *value, bool outside, const void *arg,
+                                         struct judge_text *actual);
+void nsc_judge_fact(struct judge *j, const char *req, const char *key, const char *sub,
+                    bool outside, const char *expected, judge_eval_fn eval, const void *arg);
+
+/* The linux.namespaces entry of a spec type ("network"), or NULL. */
+const json_t *nsc_judge_ns_entry(const struct judge *j, const char *spec_type);
+
+/* A container id as the outside view sees it, through that view's uid_map or
+ * gid_map ("uid_map"): the host id, 65534 when unmapped, -1 when the running
+ * view has no such map. */
+long long nsc_judge_host_id(const struct judge *j, const char *map_key, long long id);
+
+/* The checks, by file. */
+void nsc_judge_namespaces(struct judge *j);  /* judge.c */
+void nsc_judge_id_maps(struct judge *j);     /* judge.c */
+void nsc_judge_created(struct judge *j);     /* judge.c */
+void nsc_judge_user(struct judge *j);        /* judge_process.c */
+void nsc_judge_caps(struct judge *j);        /* judge_process.c */
+void nsc_judge_process_misc(struct judge *j); /* judge_process.c */
+void nsc_judge_seccomp(struct judge *j);     /* judge_process.c */
+void nsc_judge_fds(struct judge *j);         /* judge_process.c */
+void nsc_judge_mounts(struct judge *j);      /* judge_mounts.c */
+
+#endif
