@@ -119,8 +119,8 @@ $(ROOTFS)/nsprobe: $(NSPROBE) $(ROOTFS)/.built
 $(ROOTFS)/.built: fixtures/rootfs/build.sh
 	fixtures/rootfs/build.sh $(ROOTFS)
 
-unit: $(UNIT_BIN)
-	@scripts/run-tests.sh unit $(CRITERION_FLAGS) -- $(UNIT_BIN)
+unit: $(UNIT_BIN) $(NSPROBE)
+	@NSPROBE_BIN=$(abspath $(NSPROBE)) scripts/run-tests.sh unit $(CRITERION_FLAGS) -- $(UNIT_BIN)
 
 integration: $(NSRT) rootfs $(INTEG_BIN)
 	@$(TEST_ENV) scripts/run-tests.sh integration $(CRITERION_FLAGS) -- $(INTEG_BIN)
@@ -129,8 +129,8 @@ test: all rootfs
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory integration
 
-valgrind: $(UNIT_BIN)
-	@VALGRIND=1 scripts/run-tests.sh valgrind --jobs 1 -- $(UNIT_BIN)
+valgrind: $(UNIT_BIN) $(NSPROBE)
+	@VALGRIND=1 NSPROBE_BIN=$(abspath $(NSPROBE)) scripts/run-tests.sh valgrind --jobs 1 -- $(UNIT_BIN)
 
 asan:
 	@$(MAKE) --no-print-directory O=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \

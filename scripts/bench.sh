@@ -108,10 +108,13 @@ if [ -x "$nsrt_bin" ]; then
 else
   (cd "$bundle" && "${bin_of[${runtimes[0]}]}" spec)
 fi
+# ociVersion 1.1.0: crun 1.8.1 rejects newer versions ("unknown version
+# specified"); nsrt and runc take any 1.x.
 BENCH_ROOTFS="$rootfs" perl -MJSON::PP -0777 -i -pe '
   my $json = JSON::PP->new->pretty->canonical;
   my $c = $json->decode($_);
   $c->{root} = {path => $ENV{BENCH_ROOTFS}, readonly => JSON::PP::true};
+  $c->{ociVersion} = "1.1.0";
   $c->{process}{args} = ["/bin/true"];
   $c->{process}{terminal} = JSON::PP::false;
   $_ = $json->encode($c);
@@ -139,14 +142,22 @@ run_once() {
   return "$rc"
 }
 
+working=()
 for rt in "${runtimes[@]}"; do
   mkdir -p "$tmp/state-$rt"
   : >"$tmp/times-$rt"
-  if ! run_once "$rt" "bench-$$-$rt-warmup"; then
+  if run_once "$rt" "bench-$$-$rt-warmup"; then
+    working+=("$rt")
+  else
     echo "bench: $rt cannot run the bundle on this host; leaving it out" >&2
     failures=$((failures + 1))
   fi
 done
+if [ ${#working[@]} -eq 0 ]; then
+  echo "bench: no runtime could run the bundle" >&2
+  exit 1
+fi
+runtimes=("${working[@]}")
 
 echo "bench: $n runs each of /bin/true on $rootfs (round robin: ${runtimes[*]})"
 for ((i = 0; i < n; i++)); do

@@ -41,9 +41,10 @@
 
 extern char **environ;
 
+/* "nsprobe: WHAT[ PATH]: error" on stderr; path may be NULL. */
 static void warn(const char *what, const char *path, int err)
 {
-  fprintf(stderr, "nsprobe: %s %s: %s\n", what, path, strerror(err));
+  fprintf(stderr, "nsprobe: %s%s%s: %s\n", what, path ? " " : "", path ? path : "", strerror(err));
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -381,7 +382,7 @@ static void emit_caps(void)
   struct __user_cap_data_struct data[2];
   memset(data, 0, sizeof(data));
   if (syscall(SYS_capget, &hdr, data) < 0) {
-    warn("capget", "", errno);
+    warn("capget", NULL, errno);
     return;
   }
   unsigned long long bnd, amb;
@@ -932,7 +933,7 @@ int main(int argc, char **argv)
 
   sigset_t old_mask;
   if (opts.wait && install_wait_handlers(&old_mask) < 0) {
-    warn("sigaction", "", errno);
+    warn("sigaction", NULL, errno);
     return 1;
   }
 

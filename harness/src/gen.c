@@ -20,7 +20,11 @@
 #include "requirements.h"
 
 #define GEN_FAIL(err, errnum, step, ...) nsrt_fail_at((err), "gen", (errnum), (step), __VA_ARGS__)
-#define OCI_VERSION                      "1.3.0"
+
+/* The oldest runtime-spec release with every field written here (the time
+ * namespace, defaultErrnoRet, domainname), so runtimes that predate 1.2 (crun
+ * 1.8.1 refuses "1.2.0" and later) take the bundles too. */
+#define OCI_VERSION "1.1.0"
 
 /* ---- dimensions ---------------------------------------------------------- */
 
@@ -117,8 +121,11 @@ static bool consistent(const int8_t *a)
   if (HAS(D_IDMAP) && HAS(D_USER) && a[D_IDMAP] == MAP_ROOT_UNMAPPED && a[D_USER] != USER_PLAIN)
     return false;
   /* Setting a hostname or domainname needs the container's own uts namespace
-   * (created or joined); in the runtime's it would rename the host. */
-  if (HAS(D_HOSTNAME) && HAS(D_NS_UTS) && a[D_HOSTNAME] != HOST_NONE && a[D_NS_UTS] == NSV_ABSENT)
+   * (in the runtime's it would rename the host), owned by its user namespace:
+   * a joined one belongs to the holder, whose user ns a new one is not. */
+  if (HAS(D_HOSTNAME) && HAS(D_NS_UTS) && a[D_HOSTNAME] != HOST_NONE &&
+      (a[D_NS_UTS] == NSV_ABSENT ||
+       (a[D_NS_UTS] == NSV_PATH && HAS(D_NS_USER) && a[D_NS_USER] == NSV_NEW)))
     return false;
   /* Ambient CAP_KILL is about a non-root process keeping a capability across exec. */
   if (HAS(D_CAPS) && HAS(D_USER) && a[D_CAPS] == CAPS_AMBIENT_KILL && a[D_USER] == USER_ROOT)
@@ -442,7 +449,7 @@ static json_t *capabilities(bool *ok, int caps)
         STRINGS(ok, "CAP_AUDIT_WRITE", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID",
                 "CAP_KILL", "CAP_MKNOD", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID",
                 "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT");
-    return json_pack("{s:O, s:O, s:O, s:o, s:o}", "bounding", set, "effective", set, "permitted",
+    return json_pack("{s:O, s:O, s:o, s:o, s:o}", "bounding", set, "effective", set, "permitted",
                      set, "inheritable", STRINGS(ok, "CAP_CHOWN", "CAP_KILL"), "ambient",
                      STRINGS(ok, "CAP_CHOWN"));
   }
@@ -474,23 +481,26 @@ static json_t *rlimits(bool *ok, int value)
   return rl;
 }
 
-/* What a static nsprobe and the runtimes' last steps before exec call;
- * everything else fails with EPERM. */
+/* What a static nsprobe and the runtimes' last steps before exec call (with
+ * noNewPrivileges false the filter goes in before the ids and capabilities
+ * are set and before waiting for start: runc opens its exec fifo, nsrt
+ * accepts on its socket); everything else fails with EPERM. */
 // clang-format off
 static const char *const seccomp_allowed[] = {
-    "access", "arch_prctl", "brk", "capget", "capset", "chdir", "clock_gettime", "clock_nanosleep",
-    "clone", "clone3", "close", "close_range", "dup", "dup2", "dup3", "epoll_create1", "epoll_ctl",
-    "epoll_pwait", "epoll_wait", "execve", "execveat", "exit", "exit_group", "faccessat",
-    "faccessat2", "fchdir", "fcntl", "fstat", "fstatfs", "futex", "getcwd", "getdents64",
-    "getegid", "geteuid", "getgid", "getgroups", "getpid", "getppid", "getrandom", "getresgid",
-    "getresuid", "getrlimit", "gettid", "gettimeofday", "getuid", "ioctl", "kill", "lseek",
-    "lstat", "madvise", "mmap", "mprotect", "munmap", "nanosleep", "newfstatat", "open", "openat",
-    "pipe2", "poll", "ppoll", "prctl", "pread64", "prlimit64", "pselect6", "read", "readlink",
-    "readlinkat", "recvfrom", "recvmsg", "restart_syscall", "rseq", "rt_sigaction",
-    "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "sched_getaffinity", "sched_yield",
-    "select", "sendmsg", "sendto", "set_robust_list", "set_tid_address", "setgid", "setgroups",
-    "setresgid", "setresuid", "setrlimit", "setsid", "setuid", "sigaltstack", "stat", "statfs",
-    "statx", "tgkill", "tkill", "umask", "uname", "wait4", "waitid", "write", "writev",
+    "accept", "accept4", "access", "arch_prctl", "brk", "capget", "capset", "chdir",
+    "clock_gettime", "clock_nanosleep", "clone", "clone3", "close", "close_range", "dup", "dup2",
+    "dup3", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "execve", "execveat",
+    "exit", "exit_group", "faccessat", "faccessat2", "fchdir", "fcntl", "fstat", "fstatfs",
+    "futex", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getpid",
+    "getppid", "getrandom", "getresgid", "getresuid", "getrlimit", "gettid", "gettimeofday",
+    "getuid", "ioctl", "kill", "lseek", "lstat", "madvise", "mmap", "mprotect", "munmap",
+    "nanosleep", "newfstatat", "open", "openat", "pipe2", "poll", "ppoll", "prctl", "pread64",
+    "prlimit64", "pselect6", "read", "readlink", "readlinkat", "recvfrom", "recvmsg",
+    "restart_syscall", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend",
+    "sched_getaffinity", "sched_yield", "select", "sendmsg", "sendto", "set_robust_list",
+    "set_tid_address", "setgid", "setgroups", "setresgid", "setresuid", "setrlimit", "setsid",
+    "setuid", "sigaltstack", "stat", "statfs", "statx", "tgkill", "tkill", "umask", "uname",
+    "wait4", "waitid", "write", "writev",
 };
 // clang-format on
 

@@ -16,7 +16,7 @@ struct judge {
   const struct nsc_views *v;
   struct nsc_verdicts *out;
   const json_t *process; /* config.process, or NULL */
-  const json_t *linux;   /* config.linux, or NULL */
+  const json_t *lnx;     /* config.linux, or NULL */
 };
 
 /* A bounded string for expected/actual: text past the end is cut and marked
@@ -55,14 +55,14 @@ const json_t *nsc_judge_ns_entry(const struct judge *j, const char *spec_type);
 long long nsc_judge_host_id(const struct judge *j, const char *map_key, long long id);
 
 /* The checks, by file. */
-void nsc_judge_namespaces(struct judge *j);  /* judge.c */
-void nsc_judge_id_maps(struct judge *j);     /* judge.c */
-void nsc_judge_created(struct judge *j);     /* judge.c */
-void nsc_judge_user(struct judge *j);        /* judge_process.c */
-void nsc_judge_caps(struct judge *j);        /* judge_process.c */
+void nsc_judge_namespaces(struct judge *j);   /* judge.c */
+void nsc_judge_id_maps(struct judge *j);      /* judge.c */
+void nsc_judge_created(struct judge *j);      /* judge.c */
+void nsc_judge_user(struct judge *j);         /* judge_process.c */
+void nsc_judge_caps(struct judge *j);         /* judge_process.c */
 void nsc_judge_process_misc(struct judge *j); /* judge_process.c */
-void nsc_judge_seccomp(struct judge *j);     /* judge_process.c */
-void nsc_judge_fds(struct judge *j);         /* judge_process.c */
-void nsc_judge_mounts(struct judge *j);      /* judge_mounts.c */
+void nsc_judge_seccomp(struct judge *j);      /* judge_process.c */
+void nsc_judge_fds(struct judge *j);          /* judge_process.c */
+void nsc_judge_mounts(struct judge *j);       /* judge_mounts.c */
 
 #endif

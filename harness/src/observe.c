@@ -31,7 +31,7 @@
 
 struct observer {
   pid_t pid;
-  int dirfd;   /* /proc/PID, O_PATH; owned by the caller of observe_at */
+  int proc_fd; /* /proc/PID, O_PATH; owned by observe_path */
   bool self;   /* observing ourselves: leave out the fds we hold open */
   json_t *obj; /* the observation being built */
   struct nsrt_err *err;
@@ -54,7 +54,7 @@ static int fail(struct observer *o, int errnum, const char *step, const char *fm
  * ENOENT when the dir was opened by name after the fact). */
 static bool process_gone(const struct observer *o)
 {
-  if (faccessat(o->dirfd, "stat", F_OK, 0) == 0)
+  if (faccessat(o->proc_fd, "stat", F_OK, 0) == 0)
     return false;
   return errno == ESRCH || errno == ENOENT;
 }
@@ -75,9 +75,9 @@ static int fail_read(struct observer *o, int errnum, const char *step, const cha
 
 /* ---- reading files ---- */
 
-static int read_at(int dirfd, const char *path, char **out, size_t *len)
+static int read_at(int at, const char *path, char **out, size_t *len)
 {
-  cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_close int fd = openat(at, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0)
     return -1;
   size_t cap = 4096, n = 0;
@@ -147,7 +147,7 @@ invalid:
  * for this (live) process, -1 with the error filled. */
 static int read_proc(struct observer *o, const char *what, char **out, size_t *len)
 {
-  if (read_at(o->dirfd, what, out, len) == 0)
+  if (read_at(o->proc_fd, what, out, len) == 0)
     return 1;
   int e = errno;
   /* ENOENT: not on this kernel; EINVAL: a zombie has no mount namespace */
@@ -159,7 +159,7 @@ static int read_proc(struct observer *o, const char *what, char **out, size_t *l
 /* readlink /proc/PID/what into buf (PATH_MAX + 1 bytes).  Same returns. */
 static int readlink_proc(struct observer *o, const char *what, char *buf)
 {
-  ssize_t n = readlinkat(o->dirfd, what, buf, PATH_MAX + 1);
+  ssize_t n = readlinkat(o->proc_fd, what, buf, PATH_MAX + 1);
   if (n > PATH_MAX)
     return fail(o, ENAMETOOLONG, "readlink", "/proc/%d/%s", (int)o->pid, what);
   if (n >= 0) {
@@ -652,7 +652,7 @@ static int list_fd_numbers(struct observer *o, DIR *dir, int **fds, size_t *n)
     long long fd;
     if (de->d_name[0] == '.' || !parse_ll(de->d_name, 10, &fd) || fd < 0 || fd > INT_MAX)
       continue;
-    if (o->self && (fd == o->dirfd || fd == dirfd(dir)))
+    if (o->self && (fd == o->proc_fd || fd == dirfd(dir)))
       continue;
     if (*n == MAX_FDS)
       return fail(o, E2BIG, "list fds", "/proc/%d/fd: more than %d fds", (int)o->pid, MAX_FDS);
@@ -670,7 +670,7 @@ static int list_fd_numbers(struct observer *o, DIR *dir, int **fds, size_t *n)
 
 static int observe_fds(struct observer *o)
 {
-  int dfd = openat(o->dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int dfd = openat(o->proc_fd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return fail_read(o, errno, "list fds", "fd");
   __attribute__((cleanup(closedir_fn))) DIR *dir = fdopendir(dfd);
@@ -770,13 +770,13 @@ static int observe_path(pid_t pid, const char *dir, bool self, json_t **out, str
 {
   *out = NULL;
   struct observer o = {.pid = pid, .self = self, .err = err};
-  cleanup_close int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) {
+  cleanup_close int proc_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (proc_fd < 0) {
     if (errno == ENOENT || errno == ESRCH)
       return nsrt_fail_at(err, STAGE, ESRCH, "open", "process %d is gone (no %s)", (int)pid, dir);
     return nsrt_fail_at(err, STAGE, errno, "open", "%s", dir);
   }
-  o.dirfd = dirfd;
+  o.proc_fd = proc_fd;
   o.obj = json_object();
   if (!o.obj)
     return nsrt_fail_at(err, STAGE, ENOMEM, "json", "observation of process %d", (int)pid);

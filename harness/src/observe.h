@@ -13,8 +13,8 @@
  *            than unlimited) cannot be written in JSON and leaves its row out
  *   mounts   mount_point, source and fstype with the kernel's \ooo escapes
  *            decoded; options and super_options as the kernel prints them
- *   fds      sorted by number; observing ourselves leaves out the fds the
- *            observation itself holds open
+ *   fds      in ascending order (as the kernel lists them); observing ourselves
+ *            leaves out the fds the observation itself holds open
  *   cgroup   the whole file, unchanged
  *   strings  bytes that are not valid UTF-8 become U+FFFD
  */

@@ -29,8 +29,8 @@ static inline uint64_t nsc_prng_next(struct nsc_prng *r)
   return out;
 }
 
-/* A number in [0, n); n > 0.  The multiply-shift map has a bias below 2^-40
- * for the small n used here, and is exact to replay. */
+/* A number in [0, n); n > 0.  The multiply-shift map is biased by less than
+ * n / 2^64, negligible for the small n used here, and replays exactly. */
 static inline size_t nsc_prng_below(struct nsc_prng *r, size_t n)
 {
   return (size_t)(((unsigned __int128)nsc_prng_next(r) * n) >> 64);

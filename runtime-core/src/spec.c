@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "cleanup.h"
 #include "error.h"
+#include "log.h"
 #include "failpoint.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -411,9 +412,13 @@ static int parse_cap_set(const json_t *caps, const char *set_name, uint64_t *set
     at_index(path, base, i);
     if (get_string(json_array_get(arr, i), path, true, &name, err) < 0)
       return -1;
+    /* config.md: a capability the runtime does not know is a warning, not
+     * a failure; the container runs without it. */
     int cap = cap_from_name(name);
-    if (cap < 0 || cap >= 64)
-      return SPEC_FAIL(err, path, "unknown capability \"%s\"", name);
+    if (cap < 0 || cap >= 64) {
+      nsrt_log(NSRT_LOG_WARN, "%s: unknown capability \"%s\" ignored", path, name);
+      continue;
+    }
     *set |= UINT64_C(1) << cap;
   }
   return 0;
@@ -659,6 +664,17 @@ static int parse_mount_options(const json_t *obj, const char *base, struct mount
   return 0;
 }
 
+/* A relative destination (deprecated but valid on Linux) is relative to
+ * the container's root. */
+static int copy_destination(const char *dest, char **out)
+{
+  if (dest[0] == '/')
+    *out = strdup(dest);
+  else if (asprintf(out, "/%s", dest) < 0)
+    *out = NULL;
+  return *out ? 0 : -1;
+}
+
 static int parse_mount(const json_t *v, const char *base, const char *bundle, struct mount_plan *m,
                        struct nsrt_err *err)
 {
@@ -668,8 +684,7 @@ static int parse_mount(const json_t *v, const char *base, const char *bundle, st
   if (get_object(v, base, true, &obj, err) < 0 ||
       get_string(json_object_get(obj, "destination"), at_key(path, base, "destination"), true,
                  &dest, err) < 0 ||
-      check_string(dest, STR_ABSOLUTE, path, err) < 0 ||
-      copy_string(dest, &m->destination, path, err) < 0 ||
+      check_string(dest, STR_ANY, path, err) < 0 || copy_destination(dest, &m->destination) < 0 ||
       get_string(json_object_get(obj, "type"), at_key(path, base, "type"), false, &type, err) < 0)
     return -1;
   if (type && (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0))

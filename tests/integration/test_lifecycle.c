@@ -321,7 +321,7 @@ Test(lifecycle, invalid_specs_are_rejected_before_anything_exists)
       {"hostname without uts", "hostname"},
       {"invalid ociVersion", "ociVersion"},
       {"duplicated namespace", "linux.namespaces[2].type"},
-      {"unknown capability", "process.capabilities.bounding[0]"},
+      {"unknown rlimit", "process.rlimits[0].type"},
       {"relative cwd", "process.cwd"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -346,8 +346,9 @@ Test(lifecycle, invalid_specs_are_rejected_before_anything_exists)
       json_array_append_new(ns, json_pack("{s:s}", "type", "pid"));
       break;
     case 4:
-      json_object_set_new(json_object_get(json_object_get(cfg, "process"), "capabilities"),
-                          "bounding", json_pack("[s]", "CAP_NOPE"));
+      json_object_set_new(json_object_get(cfg, "process"), "rlimits",
+                          json_pack("[{s:s,s:i,s:i}]", "type", "RLIMIT_BANANA", "soft", 1, "hard",
+                                    1));
       break;
     case 5:
       json_object_set_new(json_object_get(cfg, "process"), "cwd", json_string("tmp"));

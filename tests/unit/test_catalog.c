@@ -504,14 +504,13 @@ Test(catalog_path, exe_relative, .init = make_tmpdir)
 static void crafted_catalog(struct nsc_catalog *c)
 {
   const char *text = DOC(E("config.alpha.one", "MUST", "config.alpha", "") ", " E(
-      "config.alpha.two", "MUST NOT",
-      "config.alpha", "") ", " E("config.alpha.opt", "SHOULD", "config.alpha",
-                                 "") ", " E("config.gamma.one", "MUST", "config.gamma",
-                                            "") ", " E("config.delta.none", "MUST", "config.delta",
-                                                       ", \"check\": \"none\", \"reason\": "
-                                                       "\"cannot\"") ", " E("config.epsilon.one",
-                                                                            "MUST",
-                                                                            "config.epsilon", ""));
+      "config.alpha.two", "MUST NOT", "config.alpha",
+      "") ", " E("config.alpha.opt", "SHOULD", "config.alpha",
+                 "") ", " E("config.gamma.one", "MUST", "config.gamma",
+                            "") ", " E("config.delta.none", "MUST", "config.delta",
+                                       ", \"check\": \"none\", \"reason\": "
+                                       "\"cannot\"") ", " E("config.epsilon.one", "MUST",
+                                                            "config.epsilon", ""));
   json_t *doc = json_loads(text, 0, NULL);
   cr_assert_not_null(doc);
   struct nsrt_err err = {0};

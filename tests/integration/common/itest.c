@@ -3,8 +3,6 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -15,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,8 +29,6 @@ extern char **environ;
 #define MAX_EXTRA_ENV 32
 #define MAX_OWNED     64
 #define MAX_ARGS      64
-/* How long a SIGKILLed process may take to disappear before we give up on it. */
-#define KILL_WAIT_MS 5000
 
 struct env_var {
   char *name;
@@ -305,7 +300,7 @@ static void kill_group_and_reap(pid_t pid, int pidfd)
   kill(-pid, SIGKILL);
   kill(pid, SIGKILL);
   struct pollfd p = {.fd = pidfd, .events = POLLIN};
-  while (poll(&p, 1, KILL_WAIT_MS) < 0 && errno == EINTR)
+  while (poll(&p, 1, ITEST_KILL_WAIT_MS) < 0 && errno == EINTR)
     ;
 }
 

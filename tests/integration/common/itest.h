@@ -56,6 +56,8 @@ const char *itest_id(void);
 /* ---- running nsrt ------------------------------------------------------- */
 
 #define ITEST_OUTPUT_MAX (1 << 20) /* bytes kept of each stream */
+/* How long a SIGKILLed process may take to disappear before we give up on it. */
+#define ITEST_KILL_WAIT_MS 5000
 
 struct itest_result {
   int status;     /* exit code, or 128+signal; -1 when it could not be run */

@@ -16,8 +16,6 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-/* How long a SIGKILLed process may take to disappear before we give up on it. */
-#define KILL_WAIT_MS 5000
 /* ---- /proc scanning ------------------------------------------------------ */
 
 struct proc_info {
@@ -110,8 +108,8 @@ static void report_add(struct report *rep, const char *fmt, ...)
 static void kill_and_reap(pid_t pid)
 {
   kill(pid, SIGKILL);
-  if (itest_wait_pid(pid, KILL_WAIT_MS, NULL) < 0)
-    cr_log_error("itest: pid %d survived SIGKILL for %d ms", (int)pid, KILL_WAIT_MS);
+  if (itest_wait_pid(pid, ITEST_KILL_WAIT_MS, NULL) < 0)
+    cr_log_error("itest: pid %d survived SIGKILL for %d ms", (int)pid, ITEST_KILL_WAIT_MS);
   itest_disown_pid(pid);
 }
 
