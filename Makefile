@@ -41,6 +41,9 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_COMMON := $(wildcard tests/integration/common/*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(O)/tests/integration/%)
+# Helper programs of the integration tests (a deliberately broken runtime...).
+TOOL_SRC := $(wildcard tests/integration/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/integration/tools/%.c=$(O)/tests/tools/%)
 TEST_LIBS := -lcriterion
 WHOLE_HLIB = -Wl,--whole-archive $(HLIB) -Wl,--no-whole-archive
 
@@ -48,7 +51,7 @@ ROOTFS := build/rootfs
 # Criterion runs each test in its own process; keep the job count modest on 2 cores.
 CRITERION_FLAGS ?= --jobs 2
 # Integration tests find the binaries and the rootfs through these.
-TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SRCDIR=$(CURDIR)
+TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSCONFORM_BIN=$(abspath $(NSCONFORM)) NSC_TOOLS=$(abspath $(O)/tests/tools) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SRCDIR=$(CURDIR)
 
 .PHONY: all help rootfs test unit integration valgrind asan format format-check conformance \
 	bench clean deps
@@ -111,6 +114,11 @@ $(O)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) $(LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/integration/common $(ALL_LDFLAGS) \
 		-o $@ $< $(INTEG_COMMON) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
+$(O)/tests/tools/%: tests/integration/tools/%.c
+	@mkdir -p $(dir $@)
+	@echo '  TOOL    $@'
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(PKG_LIBS)
+
 rootfs: $(ROOTFS)/.built $(if $(NSPROBE),$(ROOTFS)/nsprobe)
 
 $(ROOTFS)/nsprobe: $(NSPROBE) $(ROOTFS)/.built
@@ -122,7 +130,7 @@ $(ROOTFS)/.built: fixtures/rootfs/build.sh
 unit: $(UNIT_BIN) $(NSPROBE)
 	@NSPROBE_BIN=$(abspath $(NSPROBE)) scripts/run-tests.sh unit $(CRITERION_FLAGS) -- $(UNIT_BIN)
 
-integration: $(NSRT) rootfs $(INTEG_BIN)
+integration: $(BINS) rootfs $(INTEG_BIN) $(TOOL_BIN)
 	@$(TEST_ENV) scripts/run-tests.sh integration $(CRITERION_FLAGS) -- $(INTEG_BIN)
 
 test: all rootfs

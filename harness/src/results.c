@@ -25,8 +25,8 @@ static const char *const kinds[] = {"generated", "negative", "lifecycle"};
 
 /* ---- small helpers ---------------------------------------------------- */
 
-/* jansson aborts nothing on allocation failure; neither can a report do
- * anything useful without memory. */
+/* jansson returns NULL when memory runs out; like nsc_verdict_add, the
+ * harness gives up then: it cannot report without memory. */
 static json_t *must(json_t *v)
 {
   if (!v)
@@ -326,6 +326,7 @@ int nsc_write_atomic(const char *path, const char *stage, nsc_write_fn write_fn,
     goto fail;
   }
   take_fd(&fd); /* the stream owns it now */
+  errno = 0;
   if (write_fn(f, arg, err) < 0)
     goto fail;
   if (fflush(f) != 0 || ferror(f)) {
@@ -360,6 +361,13 @@ static int dump_doc(FILE *f, const void *arg, struct nsrt_err *err)
   if (json_dumpf((const json_t *)arg, f, JSON_INDENT(2)) < 0 || fputc('\n', f) == EOF)
     return nsrt_fail_at(err, STAGE, errno ? errno : EIO, "write", "results document");
   return 0;
+}
+
+int nsc_results_save(const char *path, const json_t *doc, struct nsrt_err *err)
+{
+  if (nsc_results_validate(doc, err) < 0)
+    return -1;
+  return nsc_write_atomic(path, STAGE, dump_doc, doc, err);
 }
 
 int nsc_results_write(const char *path, const struct nsc_run_info *info,
@@ -457,6 +465,7 @@ static int get_typed(const json_t *obj, const char *path, const char *key, json_
   const json_t *v = json_object_get(obj, key);
   if (!v)
     return bad(err, p.s, "missing");
+  /* JSON_TRUE stands for either boolean. */
   if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
     return bad(err, p.s, "%s, expected %s", type_name(v), what);
   *out = v;
@@ -802,11 +811,17 @@ int nsc_results_load(const char *path, json_t **out, struct nsrt_err *err)
 
 /* ---- merge ------------------------------------------------------------ */
 
-static int cmp_case_json(const void *a, const void *b)
+/* A case of one of the inputs. */
+struct input_case {
+  json_t *c;
+  size_t input;
+};
+
+static int cmp_input_case(const void *a, const void *b)
 {
-  const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-  return strcmp(json_string_value(json_object_get(x, "id")),
-                json_string_value(json_object_get(y, "id")));
+  const struct input_case *x = a, *y = b;
+  return strcmp(json_string_value(json_object_get(x->c, "id")),
+                json_string_value(json_object_get(y->c, "id")));
 }
 
 static int same_member(json_t *const *docs, size_t i, const char *key, struct nsrt_err *err)
@@ -881,41 +896,49 @@ int nsc_results_merge(json_t *const *docs, size_t n, json_t **out, struct nsrt_e
   }
 
   /* Cases: the union, sorted; an id in two inputs is an error. */
-  cleanup_free json_t **all = calloc(ncases ? ncases : 1, sizeof(*all));
-  cleanup_free size_t *from = calloc(ncases ? ncases : 1, sizeof(*from));
-  if (!all || !from)
+  cleanup_free struct input_case *all = calloc(ncases ? ncases : 1, sizeof(*all));
+  if (!all)
     return nsrt_fail_at(err, STAGE, ENOMEM, "merge", NULL);
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     size_t j;
     json_t *c;
-    json_array_foreach(json_object_get(docs[i], "cases"), j, c) all[m++] = c;
+    json_array_foreach(json_object_get(docs[i], "cases"), j, c)
+    {
+      all[m++] = (struct input_case){c, i};
+    }
   }
-  qsort(all, m, sizeof(*all), cmp_case_json);
+  qsort(all, m, sizeof(*all), cmp_input_case);
   for (size_t j = 1; j < m; j++) {
-    if (cmp_case_json(&all[j - 1], &all[j]) == 0)
-      return nsrt_fail_at(err, STAGE, 0, "cases", "case %s is in more than one input",
-                          json_string_value(json_object_get(all[j], "id")));
+    if (cmp_input_case(&all[j - 1], &all[j]) == 0)
+      return nsrt_fail_at(err, STAGE, 0, "cases", "case %s is in input %zu and in input %zu",
+                          json_string_value(json_object_get(all[j].c, "id")),
+                          all[j - 1].input < all[j].input ? all[j - 1].input : all[j].input,
+                          all[j - 1].input < all[j].input ? all[j].input : all[j - 1].input);
   }
 
   /* The shard string of the union. */
-  char shard[256] = "";
+  cleanup_free char *shard = NULL;
   size_t have = 0, len = 0;
   for (unsigned k = 1; k <= count0; k++)
     have += seen[k];
+  FILE *ms = open_memstream(&shard, &len);
+  if (!ms)
+    return nsrt_fail_at(err, STAGE, ENOMEM, "merge", NULL);
   if (have == count0) {
-    snprintf(shard, sizeof(shard), "1/1");
+    fputs("1/1", ms);
   } else {
+    const char *sep = "";
     for (unsigned k = 1; k <= count0; k++) {
-      if (!seen[k])
-        continue;
-      int w = snprintf(shard + len, sizeof(shard) - len, "%s%u", len ? "," : "", k);
-      if (w < 0 || (size_t)w >= sizeof(shard) - len - 8)
-        return nsrt_fail_at(err, STAGE, E2BIG, "shard", "too many partial shards to name");
-      len += (size_t)w;
+      if (seen[k]) {
+        fprintf(ms, "%s%u", sep, k);
+        sep = ",";
+      }
     }
-    snprintf(shard + len, sizeof(shard) - len, "/%u", count0);
+    fprintf(ms, "/%u", count0);
   }
+  if (fclose(ms) != 0)
+    return nsrt_fail_at(err, STAGE, ENOMEM, "merge", NULL);
 
   json_t *doc = must(json_object());
   put(doc, "schema", json_string(NSC_RESULTS_SCHEMA));
@@ -928,7 +951,7 @@ int nsc_results_merge(json_t *const *docs, size_t n, json_t **out, struct nsrt_e
   put(doc, "catalog", json_deep_copy(json_object_get(docs[0], "catalog")));
   json_t *cases = must(json_array());
   for (size_t j = 0; j < m; j++)
-    push(cases, json_deep_copy(all[j]));
+    push(cases, json_deep_copy(all[j].c));
   put(doc, "cases", cases);
   put(doc, "summary", summary_json(cases));
   if (nsc_results_validate(doc, err) < 0) {

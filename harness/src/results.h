@@ -55,6 +55,10 @@ int nsc_results_build(const struct nsc_run_info *info, const struct nsc_result *
 int nsc_results_write(const char *path, const struct nsc_run_info *info,
                       const struct nsc_result *results, size_t n, struct nsrt_err *err);
 
+/* Validate a document (a merge, say) and write it as nsc_results_write
+ * does. */
+int nsc_results_save(const char *path, const json_t *doc, struct nsrt_err *err);
+
 /* Read and validate.  Errors have stage "results" and the JSON path of the
  * offending member as the step ("cases[3].verdicts[0].verdict"). */
 int nsc_results_load(const char *path, json_t **out, struct nsrt_err *err);

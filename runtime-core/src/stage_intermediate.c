@@ -88,14 +88,19 @@ static int enter_user_namespace(struct stage_ctx *c, struct nsrt_err *err)
       return ret;
   }
   /* Become root of the new namespace when it has one, so that what the
-   * init creates is owned by the container's root.  Raw syscalls: the libc
-   * wrappers broadcast to threads through signals, needless after clone. */
-  bool uid0 = ns->mode == NS_JOIN || root_is_mapped(c->plan->uid_map, c->plan->n_uid_map);
-  bool gid0 = ns->mode == NS_JOIN || root_is_mapped(c->plan->gid_map, c->plan->n_gid_map);
-  if (gid0 && (FP_FAILS("intermediate.setresgid") || syscall(SYS_setresgid, 0, 0, 0) < 0))
-    return nsrt_fail(err, errno, "setresgid", "setresgid(0) in the user namespace");
-  if (uid0 && (FP_FAILS("intermediate.setresuid") || syscall(SYS_setresuid, 0, 0, 0) < 0))
-    return nsrt_fail(err, errno, "setresuid", "setresuid(0) in the user namespace");
+   * init creates is owned by the container's root.  Without a mapped root,
+   * become the container's user instead: our ids would otherwise be the
+   * unmapped host root, and files we create could not be owned by anyone
+   * (EOVERFLOW).  Leaving an unmapped uid keeps our capabilities here.  Raw
+   * syscalls: the libc wrappers signal other threads, needless after clone. */
+  bool joined = ns->mode == NS_JOIN;
+  const struct plan *p = c->plan;
+  uid_t uid = joined || root_is_mapped(p->uid_map, p->n_uid_map) ? 0 : p->uid;
+  gid_t gid = joined || root_is_mapped(p->gid_map, p->n_gid_map) ? 0 : p->gid;
+  if (FP_FAILS("intermediate.setresgid") || syscall(SYS_setresgid, gid, gid, gid) < 0)
+    return nsrt_fail(err, errno, "setresgid", "setresgid(%u) in the user namespace", gid);
+  if (FP_FAILS("intermediate.setresuid") || syscall(SYS_setresuid, uid, uid, uid) < 0)
+    return nsrt_fail(err, errno, "setresuid", "setresuid(%u) in the user namespace", uid);
   return 0;
 }
 
