@@ -225,15 +225,18 @@ static int fill_entry(const json_t *entry, size_t i, struct nsc_requirement *r,
   const json_t *check = json_object_get(entry, "check");
   const char *reason = NULL;
   if (check) {
-    if (!json_is_string(check) || strcmp(json_string_value(check), "none") != 0) {
+    const char *v = json_string_value(check);
+    if (!v || (strcmp(v, "none") != 0 && strcmp(v, "planned") != 0)) {
       snprintf(path, sizeof(path), "requirements[%zu].check", i);
-      return fail_path(err, path, "%s: the only value is \"none\"", quote(check, q, sizeof(q)));
+      return fail_path(err, path, "%s: the values are \"none\" and \"planned\"",
+                       quote(check, q, sizeof(q)));
     }
+    r->planned = strcmp(v, "planned") == 0;
     if (get_line(entry, i, "reason", &reason, err) < 0)
-      return nsrt_err_context(err, "\"check\": \"none\" needs a reason");
+      return nsrt_err_context(err, "\"check\": \"%s\" needs a reason", v);
   } else if (json_object_get(entry, "reason")) {
     snprintf(path, sizeof(path), "requirements[%zu].reason", i);
-    return fail_path(err, path, "a reason is only given with \"check\": \"none\"");
+    return fail_path(err, path, "a reason is only given with \"check\"");
   }
 
   r->id = strdup(id);
@@ -462,8 +465,9 @@ int nsc_catalog_audit(const struct nsc_catalog *c, const struct nsc_req_ref *con
                       "%s:%d: %s is not in the catalog", (*p)->file, (*p)->line, (*p)->id);
     else if (r->check_reason)
       ret = audit_add(out, NSC_AUDIT_CHECKED_NONE, true, (*p)->id, err,
-                      "%s:%d: %s is checked here but the catalog says \"check\": \"none\" (%s)",
-                      (*p)->file, (*p)->line, (*p)->id, r->check_reason);
+                      "%s:%d: %s is checked here but the catalog says \"check\": \"%s\" (%s)",
+                      (*p)->file, (*p)->line, (*p)->id, r->planned ? "planned" : "none",
+                      r->check_reason);
     else
       used[r - c->v] = true;
     if (ret < 0)
@@ -476,7 +480,10 @@ int nsc_catalog_audit(const struct nsc_catalog *c, const struct nsc_req_ref *con
       continue;
     out->must_total++;
     if (r->check_reason) {
-      out->must_none++;
+      if (r->planned)
+        out->must_planned++;
+      else
+        out->must_none++;
       continue;
     }
     if (used[i]) {

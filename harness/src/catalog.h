@@ -23,7 +23,9 @@ struct nsc_requirement {
   char *group;        /* the first two components of id: "config-linux.namespaces" */
   char *url;          /* spec section, NSC_CATALOG_URL_BASE + "<file>.md#<fragment>" */
   char *statement;    /* one line, our words */
-  char *check_reason; /* set when the entry says "check": "none": why nothing checks it */
+  char *check_reason; /* set with "check": "none" (why nothing can check it here) or
+                       * "check": "planned" (a check not written yet, and what it needs) */
+  bool planned;       /* "check": "planned" */
 };
 
 struct nsc_catalog {
@@ -79,6 +81,7 @@ struct nsc_audit {
   size_t fatal;      /* items with fatal set */
   size_t must_total; /* MUST / MUST NOT entries in the catalog */
   size_t must_none;  /* ... of which marked "check": "none" */
+  size_t must_planned; /* ... of which marked "check": "planned" */
   size_t must_ref;   /* ... of which used by at least one REQ() */
 };
 

@@ -36,7 +36,7 @@ static enum judge_eval eval_string(const json_t *value, bool outside, const void
     return JUDGE_NA;
   }
   nsc_judge_text_add(actual, "\"%s\"", s);
-  return JUDGE_PASS;
+  return strcmp(s, arg) == 0 ? JUDGE_PASS : JUDGE_FAIL;
 }
 
 /* ---- user: uid, gid, additional gids, umask ------------------------------------ */
