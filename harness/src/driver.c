@@ -348,10 +348,23 @@ static void run_negative(struct case_ctx *x)
 
 /* ---- one case ------------------------------------------------------------- */
 
+/* Leaks are a verdict too: what a case leaves behind is something create
+ * made that delete did not remove, or a failed operation that changed
+ * something. */
 static void add_leaks(struct case_ctx *x, char **leaks)
 {
   if (!leaks)
     return;
+  char actual[2048] = "";
+  for (char **l = leaks; *l; l++)
+    snprintf(actual + strlen(actual), sizeof(actual) - strlen(actual), "%s%s",
+             actual[0] ? "; " : "", *l);
+  if (x->c->kind == NSC_CASE_NEGATIVE)
+    nsc_case_verdict(x, REQ("runtime.errors.no-change"), false,
+                     "nothing left after the failed create", "%s", actual);
+  else
+    nsc_case_verdict(x, REQ("runtime.delete.removes-resources"), false,
+                     "nothing left after delete", "%s", actual);
   size_t n = 0, m = 0;
   while (x->out->leaks && x->out->leaks[n])
     n++;

@@ -16,6 +16,9 @@
 
 #include "itest.h"
 
+/* What a runtime that drops the user namespace must fail. */
+#define USERNS_REQUIREMENT "config-linux.namespaces.new"
+
 TestSuite(harness, .init = itest_setup, .fini = itest_teardown, .timeout = 240);
 
 static const char *nsconform_bin(void)
