@@ -197,6 +197,48 @@ for other in crun runc; do
   fi
 done
 
+# ---- the harness: cases per second, and its overhead per case ------------------
+# The default suite against nsrt, then the same number of bare
+# create/start/delete cycles of one bundle running the probe (what every case
+# at least costs), so the difference is the harness's own work: observing,
+# judging, leak checks, reports.  Goals: 500 cases < 60 s, overhead <= 15%.
+nsconform_bin=${NSCONFORM_BIN:-$repo/build/bin/nsconform}
+cases=${BENCH_CASES:-300}
+if [ "${BENCH_HARNESS:-1}" = 1 ] && [ -x "$nsconform_bin" ] && [ -x "$nsrt_bin" ]; then
+  t0=$EPOCHREALTIME
+  "$nsconform_bin" run --runtime "$nsrt_bin" --rootfs "$rootfs" --count "$cases" \
+    --out "$tmp/harness" >"$tmp/harness.log" 2>&1 || true
+  t1=$EPOCHREALTIME
+  ran=$(grep -o '^nsconform: [0-9]* cases' "$tmp/harness.log" | grep -o '[0-9]*' || echo 0)
+  if [ "${ran:-0}" -gt 0 ]; then
+    bare_bundle="$tmp/bare"
+    mkdir -p "$bare_bundle"
+    "$nsrt_bin" spec --bundle "$bare_bundle" >/dev/null
+    sed -i -e "s|\"path\": \"rootfs\"|\"path\": \"$rootfs\"|" \
+      -e 's|"sh"$|"/nsprobe"|' "$bare_bundle/config.json"
+    b0=$EPOCHREALTIME
+    for ((i = 0; i < ran; i++)); do
+      id="bare-$$-$i"
+      current_rt=nsrt current_id=$id
+      "$nsrt_bin" --root "$tmp/root-nsrt" create --bundle "$bare_bundle" "$id" >/dev/null 2>&1
+      "$nsrt_bin" --root "$tmp/root-nsrt" start "$id" >/dev/null 2>&1
+      for ((w = 0; w < 200; w++)); do
+        "$nsrt_bin" --root "$tmp/root-nsrt" state "$id" 2>/dev/null | grep -q '"stopped"' && break
+      done
+      "$nsrt_bin" --root "$tmp/root-nsrt" delete --force "$id" >/dev/null 2>&1
+      current_id=
+    done
+    b1=$EPOCHREALTIME
+    awk -v h0="$t0" -v h1="$t1" -v b0="$b0" -v b1="$b1" -v n="$ran" 'BEGIN {
+      h = (h1 - h0) / n * 1000; b = (b1 - b0) / n * 1000
+      printf "harness: %d cases in %.1f s (%.1f cases/s); %.1f ms per case, bare create/start/delete %.1f ms: overhead %+.0f%%\n", n, h1 - h0, n / (h1 - h0), h, b, (h / b - 1) * 100
+    }'
+  else
+    echo "bench: the harness run failed: $(tail -1 "$tmp/harness.log")" >&2
+    failures=$((failures + 1))
+  fi
+fi
+
 if [ "$failures" -gt 0 ]; then
   echo "bench: $failures run(s) failed" >&2
   exit 1

@@ -166,7 +166,8 @@ bool nsc_case_probe_empty(struct case_ctx *x)
 json_t *nsc_case_wait_probe(struct case_ctx *x)
 {
   double deadline = now_ms() + PROBE_TIMEOUT_MS;
-  while (now_ms() < deadline) {
+  /* Poll fast first: the probe usually prints within milliseconds of start. */
+  for (long wait = 1; now_ms() < deadline; wait = wait < 16 ? wait * 2 : wait) {
     char *text = NULL;
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/probe.out", x->dir);
@@ -176,7 +177,7 @@ json_t *nsc_case_wait_probe(struct case_ctx *x)
       if (j)
         return j;
     }
-    sleep_ms(10);
+    sleep_ms(wait);
   }
   return NULL;
 }
@@ -260,7 +261,6 @@ static void run_positive(struct case_ctx *x)
 
   json_t *created = NULL, *running = NULL, *probe = NULL;
   observe_into(x, &created);
-  sleep_ms(50);
   nsc_case_verdict(x, REQ("runtime.lifecycle.program-not-run"), nsc_case_probe_empty(x),
           "no output of the program before start", "%s",
           nsc_case_probe_empty(x) ? "none" : "the probe printed before start");
