@@ -328,6 +328,7 @@ static int cmd_run(struct options *o)
     status = fail(&err);
     goto out;
   }
+  d.seed = o->seed;
   char line[256];
   gen_stats_format(&st, line, sizeof(line));
   fprintf(stderr, "nsconform: %s %s%s; seed %llu; %s; %zu lifecycle cases; running %zu\n",

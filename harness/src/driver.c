@@ -425,7 +425,12 @@ int nsc_driver_run(struct nsc_driver *d, const struct nsc_case *c, struct nsc_re
   json_decref(x.config);
   json_decref(x.targets);
   out->duration_ms = now_ms() - start;
-  if (asprintf(&out->repro, "nsconform repro %s/%s.json", "reports/latest/repro", c->id) < 0)
+  /* Replays this one case: generated case gN is the same for any count that
+   * reaches N. */
+  unsigned long n = c->kind == NSC_CASE_GENERATED ? strtoul(c->id + 1, NULL, 10) : 1;
+  if (asprintf(&out->repro, "nsconform run --runtime %s%s --seed %llu --count %lu --only %s",
+               d->rt->path, d->rt->isolate ? " --isolate" : "", (unsigned long long)d->seed,
+               n ? n : 1, c->id) < 0)
     out->repro = NULL;
   return ret;
 }

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "nsconform.h"
 #include "runtime.h"
@@ -20,6 +21,7 @@ struct nsc_driver {
   bool cap_sys_resource;  /* the harness (and so the runtime) may raise hard rlimits */
   bool keep;              /* keep bundles of passing cases too */
   char id_prefix[32];     /* container ids are <prefix><case id>, unique per run */
+  uint64_t seed;          /* the run's generator seed, for repro commands */
 };
 
 /* Prepare: the harness becomes a child subreaper (every orphan of a case is
