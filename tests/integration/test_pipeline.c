@@ -366,3 +366,54 @@ Test(pipeline, only_stdio_fds_reach_the_container)
   free(copy);
   json_decref(cfg);
 }
+
+/* --preserve-fds 1: fd 3 of the caller reaches the container as fd 3, and
+ * nothing else above 2 does. */
+Test(pipeline, preserved_fd_reaches_the_container)
+{
+  struct itest_snap before;
+  itest_snapshot(&before);
+  json_t *cfg = itest_config();
+  set_script(cfg, "echo through-fd-3 >&3; ls /proc/$$/fd; true");
+  const char *bundle = itest_bundle(cfg);
+  int p[2];
+  cr_assert_eq(pipe(p), 0);
+  int out[2];
+  cr_assert_eq(pipe(out), 0);
+  const char *id = itest_id();
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    /* fd 3 = the pipe's write end, nothing else above 2 */
+    if (dup2(p[1], 3) < 0 || dup2(out[1], 1) < 0)
+      _exit(125);
+    for (int fd = 4; fd < 1024; fd++)
+      close(fd);
+    execl(itest_nsrt_bin(), "nsrt", "--root", itest_root(), "run", "--preserve-fds", "1",
+          "--bundle", bundle, id, (char *)NULL);
+    _exit(127);
+  }
+  itest_own_pid(pid);
+  close(p[1]);
+  close(out[1]);
+  int status;
+  cr_assert_eq(itest_wait_pid(pid, 20000, &status), 0);
+  cr_assert_eq(status, 0, "nsrt run exited %d", status);
+  char buf[256] = "", listing[256] = "";
+  ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+  buf[n > 0 ? n : 0] = '\0';
+  n = read(out[0], listing, sizeof(listing) - 1);
+  listing[n > 0 ? n : 0] = '\0';
+  close(p[0]);
+  close(out[0]);
+  cr_assert_str_eq(buf, "through-fd-3\n");
+  /* the shell's own fds: 0 1 2 and the preserved 3 */
+  char *copy = strdup(listing);
+  int count = 0;
+  for (char *tok = strtok(copy, " \n"); tok; tok = strtok(NULL, " \n"), count++)
+    cr_assert(atoi(tok) <= 3, "fd %s reached the container: %s", tok, listing);
+  cr_assert_eq(count, 4, "expected fds 0-3, got: %s", listing);
+  free(copy);
+  json_decref(cfg);
+  itest_assert_no_leaks(&before);
+}
