@@ -5,11 +5,13 @@
  * It must not change what it measures: the umask is read back from
  * /proc/self/status (umask() would set it), no id, capability or limit is
  * touched, and the fd listing leaves out the probe's own directory fd (every
- * other file the probe reads is closed again before the listing).
+ * other file the probe reads or opens is closed again before the listing).
  *
  * Static, libc only, no allocation: files are read into static buffers, the
- * JSON is built in a static buffer by a small emitter and written with one
- * write loop.  A key whose source cannot be read is left out, never guessed.
+ * JSON is built in a static buffer (json_out.c) and written with one write
+ * loop.  A key whose source cannot be read is left out, never guessed.  This
+ * file has the process keys and main; probe_fs.c the file system keys
+ * (mounts, /dev, sysctl, time offsets).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -29,11 +32,11 @@
 
 #include <linux/capability.h>
 
-#define OUT_MAX    (2 << 20) /* the JSON document */
-#define FILE_MAX   (1 << 20) /* one /proc file (mountinfo is the largest) */
+#include "json_out.h"
+#include "probe.h"
+
 #define STATUS_MAX (16 << 10)
 #define DENTS_MAX  (32 << 10)
-#define JSON_DEPTH 16
 
 /* A path whose parent does not exist: a probed syscall cannot create or
  * change anything there. */
@@ -41,21 +44,17 @@
 
 extern char **environ;
 
-/* "nsprobe: WHAT[ PATH]: error" on stderr; path may be NULL. */
-static void warn(const char *what, const char *path, int err)
+void warn(const char *what, const char *path, int err)
 {
   fprintf(stderr, "nsprobe: %s%s%s: %s\n", what, path ? " " : "", path ? path : "", strerror(err));
 }
 
 /* ---- files -------------------------------------------------------------- */
 
-static char file_buf[FILE_MAX];
+char file_buf[FILE_MAX];
 static char status_buf[STATUS_MAX];
 
-/* Read all of path into buf (NUL-terminated).  ENOENT is quiet (no /proc, an
- * ns type the kernel lacks); other errors are reported on stderr.  The fd is
- * closed before returning, so the fd listing never sees it. */
-static int read_file(const char *path, char *buf, size_t size, size_t *len_out)
+int read_file(const char *path, char *buf, size_t size, size_t *len_out)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
@@ -139,202 +138,23 @@ static size_t status_numbers(const char *name, int base, unsigned long long *val
   return n;
 }
 
-/* ---- JSON emitter ------------------------------------------------------- */
-
-static struct {
-  char buf[OUT_MAX];
-  size_t len;
-  bool overflow;
-  int depth;
-  bool nonempty[JSON_DEPTH];
-  bool after_key;
-} out;
-
-static void put(const char *s, size_t n)
-{
-  if (out.overflow || n > sizeof(out.buf) - out.len) {
-    out.overflow = true;
-    return;
-  }
-  memcpy(out.buf + out.len, s, n);
-  out.len += n;
-}
-
-static void put_char(char c)
-{
-  put(&c, 1);
-}
-
-/* The comma before a value or key, unless it follows a key or opens a container. */
-static void separate(void)
-{
-  if (out.after_key) {
-    out.after_key = false;
-    return;
-  }
-  if (out.depth > 0) {
-    if (out.nonempty[out.depth])
-      put_char(',');
-    out.nonempty[out.depth] = true;
-  }
-}
-
-static void open_(char c)
-{
-  separate();
-  put_char(c);
-  if (out.depth + 1 >= JSON_DEPTH) {
-    out.overflow = true;
-    return;
-  }
-  out.depth++;
-  out.nonempty[out.depth] = false;
-}
-
-static void close_(char c)
-{
-  put_char(c);
-  if (out.depth > 0)
-    out.depth--;
-}
-
-static void obj_begin(void)
-{
-  open_('{');
-}
-
-static void obj_end(void)
-{
-  close_('}');
-}
-
-static void arr_begin(void)
-{
-  open_('[');
-}
-
-static void arr_end(void)
-{
-  close_(']');
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid
- * (bad lead or continuation byte, overlong form, surrogate, above U+10FFFF). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  unsigned c = s[0];
-  size_t len;
-  uint32_t cp, min;
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2, cp = c & 0x1f, min = 0x80;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3, cp = c & 0x0f, min = 0x800;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4, cp = c & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (n < len)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    cp = cp << 6 | (s[i] & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
-}
-
-/* A JSON string: quotes, backslash and control characters escaped, valid
- * UTF-8 passed through, each byte of an invalid sequence replaced by U+FFFD. */
-static void put_string(const char *str, size_t n)
-{
-  const unsigned char *s = (const unsigned char *)str;
-  put_char('"');
-  for (size_t i = 0; i < n;) {
-    unsigned char c = s[i];
-    char esc[8];
-    if (c == '"' || c == '\\') {
-      esc[0] = '\\', esc[1] = (char)c;
-      put(esc, 2);
-      i++;
-    } else if (c < 0x20) {
-      const char *named = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : NULL;
-      if (named) {
-        put(named, 2);
-      } else {
-        snprintf(esc, sizeof(esc), "\\u%04x", c);
-        put(esc, 6);
-      }
-      i++;
-    } else {
-      size_t len = utf8_len(s + i, n - i);
-      if (len == 0) {
-        put("\\ufffd", 6);
-        i++;
-      } else {
-        put(str + i, len);
-        i += len;
-      }
-    }
-  }
-  put_char('"');
-}
-
-static void key(const char *name)
-{
-  separate();
-  put_string(name, strlen(name));
-  put_char(':');
-  out.after_key = true;
-}
-
-static void val_int(long long v)
-{
-  char num[32];
-  int n = snprintf(num, sizeof(num), "%lld", v);
-  separate();
-  put(num, (size_t)n);
-}
-
-static void val_strn(const char *s, size_t n)
-{
-  separate();
-  put_string(s, n);
-}
-
-static void val_str(const char *s)
-{
-  val_strn(s, strlen(s));
-}
-
-static void val_hex(unsigned long long v)
-{
-  char num[32];
-  snprintf(num, sizeof(num), "0x%016llx", v);
-  val_str(num);
-}
-
 /* ---- the keys, in the order of observation.md --------------------------- */
 
 static void emit_pids(void)
 {
-  key("pid");
-  val_int(getpid());
-  key("ppid");
-  val_int(getppid());
+  json_key("pid");
+  json_int(getpid());
+  json_key("ppid");
+  json_int(getppid());
 
   unsigned long long nspid[32];
   size_t n = status_numbers("NSpid", 10, nspid, 32);
   if (n > 0) {
-    key("nspid");
-    arr_begin();
+    json_key("nspid");
+    json_arr_begin();
     for (size_t i = 0; i < n; i++)
-      val_int((long long)nspid[i]);
-    arr_end();
+      json_int((long long)nspid[i]);
+    json_arr_end();
   }
 }
 
@@ -344,12 +164,12 @@ static void emit_ids(const char *name, const char *status_name, const unsigned i
   unsigned long long st[4];
   if (status_numbers(status_name, 10, st, 4) != 4)
     return;
-  key(name);
-  arr_begin();
+  json_key(name);
+  json_arr_begin();
   for (int i = 0; i < 3; i++)
-    val_int(ids[i]);
-  val_int((long long)st[3]);
-  arr_end();
+    json_int(ids[i]);
+  json_int((long long)st[3]);
+  json_arr_end();
 }
 
 static gid_t groups_buf[NGROUPS_MAX];
@@ -368,11 +188,11 @@ static void emit_creds(void)
   }
   int n = getgroups(NGROUPS_MAX, groups_buf);
   if (n >= 0) {
-    key("groups");
-    arr_begin();
+    json_key("groups");
+    json_arr_begin();
     for (int i = 0; i < n; i++)
-      val_int(groups_buf[i]);
-    arr_end();
+      json_int(groups_buf[i]);
+    json_arr_end();
   }
 }
 
@@ -389,31 +209,31 @@ static void emit_caps(void)
   bool have_bnd = status_numbers("CapBnd", 16, &bnd, 1) == 1;
   bool have_amb = status_numbers("CapAmb", 16, &amb, 1) == 1;
 
-  key("caps");
-  obj_begin();
-  key("effective");
-  val_hex((unsigned long long)data[1].effective << 32 | data[0].effective);
-  key("permitted");
-  val_hex((unsigned long long)data[1].permitted << 32 | data[0].permitted);
-  key("inheritable");
-  val_hex((unsigned long long)data[1].inheritable << 32 | data[0].inheritable);
+  json_key("caps");
+  json_obj_begin();
+  json_key("effective");
+  json_hex((unsigned long long)data[1].effective << 32 | data[0].effective);
+  json_key("permitted");
+  json_hex((unsigned long long)data[1].permitted << 32 | data[0].permitted);
+  json_key("inheritable");
+  json_hex((unsigned long long)data[1].inheritable << 32 | data[0].inheritable);
   if (have_bnd) {
-    key("bounding");
-    val_hex(bnd);
+    json_key("bounding");
+    json_hex(bnd);
   }
   if (have_amb) {
-    key("ambient");
-    val_hex(amb);
+    json_key("ambient");
+    json_hex(amb);
   }
-  obj_end();
+  json_obj_end();
 }
 
 static void emit_status_int(const char *name, const char *status_name)
 {
   unsigned long long v;
   if (status_numbers(status_name, 10, &v, 1) == 1) {
-    key(name);
-    val_int((long long)v);
+    json_key(name);
+    json_int((long long)v);
   }
 }
 
@@ -421,8 +241,8 @@ static void emit_security(void)
 {
   int nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
   if (nnp >= 0) {
-    key("no_new_privs");
-    val_int(nnp);
+    json_key("no_new_privs");
+    json_int(nnp);
   }
   emit_status_int("seccomp", "Seccomp");
   emit_status_int("seccomp_filters", "Seccomp_filters");
@@ -483,15 +303,15 @@ static void emit_seccomp_probe(const struct probe_call *pc)
   int err = ret < 0 ? errno : 0;
   if (pc->returns_fd && ret >= 0)
     close((int)ret);
-  key("seccomp_probe");
-  obj_begin();
-  key("syscall");
-  val_str(pc->name);
-  key("ret");
-  val_int(ret);
-  key("errno");
-  val_int(err);
-  obj_end();
+  json_key("seccomp_probe");
+  json_obj_begin();
+  json_key("syscall");
+  json_str(pc->name);
+  json_key("ret");
+  json_int(ret);
+  json_key("errno");
+  json_int(err);
+  json_obj_end();
 }
 
 /* ---- limits, names, process attributes ---------------------------------- */
@@ -517,19 +337,19 @@ static long long rlim_value(rlim_t v)
 
 static void emit_rlimits(void)
 {
-  key("rlimits");
-  obj_begin();
+  json_key("rlimits");
+  json_obj_begin();
   for (size_t i = 0; i < sizeof(rlimit_names) / sizeof(rlimit_names[0]); i++) {
     struct rlimit rl;
     if (getrlimit(rlimit_names[i].resource, &rl) < 0)
       continue;
-    key(rlimit_names[i].name);
-    arr_begin();
-    val_int(rlim_value(rl.rlim_cur));
-    val_int(rlim_value(rl.rlim_max));
-    arr_end();
+    json_key(rlimit_names[i].name);
+    json_arr_begin();
+    json_int(rlim_value(rl.rlim_cur));
+    json_int(rlim_value(rl.rlim_max));
+    json_arr_end();
   }
-  obj_end();
+  json_obj_end();
 }
 
 static void emit_names(void)
@@ -537,32 +357,38 @@ static void emit_names(void)
   struct utsname uts;
   if (uname(&uts) < 0)
     return;
-  key("hostname");
-  val_str(uts.nodename);
-  key("domainname");
-  val_str(uts.domainname);
+  json_key("hostname");
+  json_str(uts.nodename);
+  json_key("domainname");
+  json_str(uts.domainname);
 }
 
 static char cwd_buf[PATH_MAX];
 
 static void emit_process(void)
 {
+  /* 0xffffffff reads the persona without changing it. */
+  int persona = personality(0xffffffff);
+  if (persona >= 0) {
+    json_key("personality");
+    json_int(persona);
+  }
   size_t len;
   const char *umask_str = status_field("Umask", &len);
   if (umask_str && len > 0) {
-    key("umask");
-    val_strn(umask_str, len);
+    json_key("umask");
+    json_strn(umask_str, len);
   }
   /* glibc fails with ENOENT when the cwd is outside the root ("(unreachable)"). */
   if (getcwd(cwd_buf, sizeof(cwd_buf))) {
-    key("cwd");
-    val_str(cwd_buf);
+    json_key("cwd");
+    json_str(cwd_buf);
   }
-  key("env");
-  arr_begin();
+  json_key("env");
+  json_arr_begin();
   for (char **e = environ; e && *e; e++)
-    val_str(*e);
-  arr_end();
+    json_str(*e);
+  json_arr_end();
 }
 
 /* ---- user namespace files ----------------------------------------------- */
@@ -572,8 +398,8 @@ static void emit_map(const char *name, const char *path)
 {
   if (read_file(path, file_buf, sizeof(file_buf), NULL) < 0)
     return;
-  key(name);
-  arr_begin();
+  json_key(name);
+  json_arr_begin();
   for (char *l = file_buf; *l;) {
     char *eol = strchr(l, '\n');
     if (eol)
@@ -590,16 +416,16 @@ static void emit_map(const char *name, const char *path)
       p = next;
     }
     if (n == 3) {
-      arr_begin();
+      json_arr_begin();
       for (int i = 0; i < 3; i++)
-        val_int((long long)v[i]);
-      arr_end();
+        json_int((long long)v[i]);
+      json_arr_end();
     }
     if (!eol)
       break;
     l = eol + 1;
   }
-  arr_end();
+  json_arr_end();
 }
 
 static void emit_userns(void)
@@ -610,8 +436,8 @@ static void emit_userns(void)
   if (read_file("/proc/self/setgroups", file_buf, sizeof(file_buf), &len) == 0) {
     while (len > 0 && (file_buf[len - 1] == '\n' || file_buf[len - 1] == ' '))
       len--;
-    key("setgroups");
-    val_strn(file_buf, len);
+    json_key("setgroups");
+    json_strn(file_buf, len);
   }
 }
 
@@ -624,84 +450,18 @@ static const char *const ns_names[] = {
 
 static void emit_ns(void)
 {
-  key("ns");
-  obj_begin();
+  json_key("ns");
+  json_obj_begin();
   for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++) {
     char path[64], target[256];
     snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
     ssize_t n = readlink(path, target, sizeof(target));
     if (n < 0 || (size_t)n >= sizeof(target))
       continue; /* a type this kernel lacks, or no /proc */
-    key(ns_names[i]);
-    val_strn(target, (size_t)n);
+    json_key(ns_names[i]);
+    json_strn(target, (size_t)n);
   }
-  obj_end();
-}
-
-/* ---- mounts ----------------------------------------------------------------- */
-
-/* Decode the kernel's octal escapes (\040 for a space, ...) in place. */
-static char *unescape(char *s)
-{
-  char *w = s;
-  for (char *r = s; *r;) {
-    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' &&
-        r[3] <= '7') {
-      *w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
-      r += 4;
-    } else {
-      *w++ = *r++;
-    }
-  }
-  *w = '\0';
-  return s;
-}
-
-/* One mountinfo line:
- *   id parent major:minor root mount_point options [optional...] - fstype source super_options
- */
-static void emit_mount_line(char *line)
-{
-  char *f[64];
-  size_t n = 0;
-  char *save = NULL;
-  for (char *t = strtok_r(line, " ", &save); t && n < 64; t = strtok_r(NULL, " ", &save))
-    f[n++] = t;
-  size_t sep = 6;
-  while (sep < n && strcmp(f[sep], "-") != 0)
-    sep++;
-  if (n < 6 || sep + 2 >= n)
-    return; /* not a line of the documented shape */
-  obj_begin();
-  key("mount_point");
-  val_str(unescape(f[4]));
-  key("fstype");
-  val_str(unescape(f[sep + 1]));
-  key("source");
-  val_str(unescape(f[sep + 2]));
-  key("options");
-  val_str(f[5]);
-  key("super_options");
-  val_str(sep + 3 < n ? unescape(f[sep + 3]) : "");
-  obj_end();
-}
-
-static void emit_mounts(void)
-{
-  if (read_file("/proc/self/mountinfo", file_buf, sizeof(file_buf), NULL) < 0)
-    return;
-  key("mounts");
-  arr_begin();
-  for (char *l = file_buf; *l;) {
-    char *eol = strchr(l, '\n');
-    if (eol)
-      *eol = '\0';
-    emit_mount_line(l);
-    if (!eol)
-      break;
-    l = eol + 1;
-  }
-  arr_end();
+  json_obj_end();
 }
 
 /* ---- fds -------------------------------------------------------------------- */
@@ -726,8 +486,8 @@ static void emit_fds(void)
       warn("open", "/proc/self/fd", errno);
     return;
   }
-  key("fds");
-  arr_begin();
+  json_key("fds");
+  json_arr_begin();
   for (;;) {
     long n = syscall(SYS_getdents64, dir, dents_buf, sizeof(dents_buf));
     if (n < 0 && errno == EINTR)
@@ -746,17 +506,17 @@ static void emit_fds(void)
       char path[64], target[PATH_MAX];
       snprintf(path, sizeof(path), "/proc/self/fd/%ld", fd);
       ssize_t len = readlink(path, target, sizeof(target));
-      obj_begin();
-      key("fd");
-      val_int(fd);
+      json_obj_begin();
+      json_key("fd");
+      json_int(fd);
       if (len >= 0 && (size_t)len < sizeof(target)) {
-        key("target");
-        val_strn(target, (size_t)len);
+        json_key("target");
+        json_strn(target, (size_t)len);
       }
-      obj_end();
+      json_obj_end();
     }
   }
-  arr_end();
+  json_arr_end();
   close(dir);
 }
 
@@ -769,33 +529,19 @@ static void emit_oom_cgroup(void)
     char *end;
     long v = strtol(file_buf, &end, 10);
     if (end != file_buf) {
-      key("oom_score_adj");
-      val_int(v);
+      json_key("oom_score_adj");
+      json_int(v);
     }
   }
   if (read_file("/proc/self/cgroup", file_buf, sizeof(file_buf), &len) == 0) {
     while (len > 0 && file_buf[len - 1] == '\n')
       len--;
-    key("cgroup");
-    val_strn(file_buf, len);
+    json_key("cgroup");
+    json_strn(file_buf, len);
   }
 }
 
 /* ---- output and signals ------------------------------------------------- */
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, buf, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
 
 static const int wait_signals[] = {SIGTERM, SIGINT, SIGUSR1, SIGHUP};
 static volatile sig_atomic_t got_signal;
@@ -837,7 +583,7 @@ static void wait_for_signal(const sigset_t *old)
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: nsprobe [--wait] [--seccomp-probe NAME] [--exit CODE]\n"
+  fprintf(f, "usage: nsprobe [--wait] [--seccomp-probe NAME] [--sysctl KEY]... [--exit CODE]\n"
              "\n"
              "Print this process's namespaces, ids, capabilities, limits, mounts, fds and\n"
              "more as one JSON object on stdout (keys as in harness/observation.md).\n"
@@ -846,6 +592,8 @@ static void usage(FILE *f)
              "                        SIGHUP, then exit\n"
              "  --seccomp-probe NAME  call syscall NAME with harmless arguments and report\n"
              "                        its return value and errno as \"seccomp_probe\"\n"
+             "  --sysctl KEY          report /proc/sys/KEY (dots for slashes) under \"sysctl\";\n"
+             "                        up to 16 keys\n"
              "  --exit CODE           exit with CODE (0-255) instead of 0\n"
              "  --help                show this help\n"
              "\n"
@@ -871,6 +619,8 @@ struct options {
   bool wait;
   const struct probe_call *probe;
   int exit_code;
+  const char *sysctl[SYSCTL_MAX];
+  size_t n_sysctl;
 };
 
 static const char missing_value[] = "";
@@ -908,6 +658,14 @@ static int parse_options(int argc, char **argv, struct options *o)
       o->probe = find_probe_call(v);
       if (!o->probe)
         return usage_error("--seccomp-probe: unknown syscall '%s'", v);
+    } else if ((v = option_value(argc, argv, &i, "--sysctl"))) {
+      if (v == missing_value)
+        return usage_error("%s needs a key", a);
+      if (!sysctl_key_valid(v))
+        return usage_error("--sysctl: '%s' is not a dotted sysctl name", v);
+      if (o->n_sysctl == SYSCTL_MAX)
+        return usage_error("--sysctl: more than %d keys", SYSCTL_MAX);
+      o->sysctl[o->n_sysctl++] = v;
     } else if ((v = option_value(argc, argv, &i, "--exit"))) {
       if (v == missing_value)
         return usage_error("%s needs an exit code", a);
@@ -939,7 +697,7 @@ int main(int argc, char **argv)
 
   have_status = read_file("/proc/self/status", status_buf, sizeof(status_buf), NULL) == 0;
 
-  obj_begin();
+  json_obj_begin();
   emit_pids();
   emit_creds();
   emit_caps();
@@ -951,17 +709,20 @@ int main(int argc, char **argv)
   emit_process();
   emit_userns();
   emit_ns();
+  emit_timens_offsets();
   emit_mounts();
+  emit_dev();
+  emit_sysctl(opts.sysctl, opts.n_sysctl);
   emit_fds();
   emit_oom_cgroup();
-  obj_end();
-  put_char('\n');
+  json_obj_end();
+  json_raw("\n", 1);
 
-  if (out.overflow) {
-    fprintf(stderr, "nsprobe: output larger than %d bytes\n", OUT_MAX);
+  if (json_overflowed()) {
+    fprintf(stderr, "nsprobe: output larger than %d bytes\n", JSON_OUT_MAX);
     return 1;
   }
-  if (write_all(STDOUT_FILENO, out.buf, out.len) < 0) {
+  if (json_write(STDOUT_FILENO) < 0) {
     warn("write", "stdout", errno);
     return 1;
   }

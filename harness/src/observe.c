@@ -588,9 +588,15 @@ static int mount_entry(struct observer *o, char *line, json_t *mounts)
     if (!field[i])
       return malformed(o, "mountinfo", copy);
   }
+  /* The optional fields (shared:N, master:N, propagate_from:N, unbindable),
+   * kept as one space-separated string: "" for a private mount. */
+  char propagation[256] = "";
+  size_t plen = 0;
   char *tok;
   while ((tok = strtok_r(NULL, " ", &save)) && strcmp(tok, "-") != 0)
-    ; /* optional fields: shared:N, master:N, ... */
+    if (plen < sizeof(propagation))
+      plen += (size_t)snprintf(propagation + plen, sizeof(propagation) - plen, "%s%s",
+                               plen ? " " : "", tok);
   char *fstype = tok ? strtok_r(NULL, " ", &save) : NULL;
   char *source = fstype ? strtok_r(NULL, " ", &save) : NULL;
   char *super = source ? strtok_r(NULL, " ", &save) : NULL;
@@ -606,7 +612,8 @@ static int mount_entry(struct observer *o, char *line, json_t *mounts)
   if (set(o, m, "mount_point", json_cstr(mount_point)) < 0 ||
       set(o, m, "fstype", json_cstr(fstype)) < 0 || set(o, m, "source", json_cstr(source)) < 0 ||
       set(o, m, "options", json_cstr(field[5])) < 0 ||
-      set(o, m, "super_options", json_cstr(super)) < 0)
+      set(o, m, "super_options", json_cstr(super)) < 0 ||
+      set(o, m, "propagation", json_cstr(propagation)) < 0)
     return -1;
   return 0;
 }

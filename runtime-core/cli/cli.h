@@ -74,5 +74,8 @@ struct create_args {
 int cli_parse_create_args(struct cli *c, int argc, char **argv, bool is_run,
                           struct create_args *out, int *exit_code);
 void create_args_free(struct create_args *a);
+/* nsrt_create with the parsed arguments; frees them.  Returns nsrt_create's
+ * result, *pid the init. */
+int cli_create(struct cli *c, struct create_args *a, pid_t *pid, struct nsrt_err *err);
 
 #endif

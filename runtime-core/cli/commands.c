@@ -112,24 +112,30 @@ int cli_parse_create_args(struct cli *c, int argc, char **argv, bool is_run,
   return 0;
 }
 
+int cli_create(struct cli *c, struct create_args *a, pid_t *pid, struct nsrt_err *err)
+{
+  struct create_opts o = {
+      .root = c->root,
+      .id = a->id,
+      .bundle = a->bundle,
+      .pid_file = a->pid_file,
+      .preserve_fds = a->preserve_fds,
+  };
+  nsrt_err_clear(err);
+  int ret = nsrt_create(&o, pid, err);
+  create_args_free(a);
+  return ret;
+}
+
 int cmd_create(struct cli *c, int argc, char **argv)
 {
   struct create_args a;
   int code;
   if (cli_parse_create_args(c, argc, argv, false, &a, &code) < 0)
     return code;
-  struct create_opts o = {
-      .root = c->root,
-      .id = a.id,
-      .bundle = a.bundle,
-      .pid_file = a.pid_file,
-      .preserve_fds = a.preserve_fds,
-  };
   struct nsrt_err err;
-  nsrt_err_clear(&err);
   pid_t pid;
-  int ret = nsrt_create(&o, &pid, &err);
-  create_args_free(&a);
+  int ret = cli_create(c, &a, &pid, &err);
   return ret < 0 ? cli_fail(&err) : 0;
 }
 

@@ -130,18 +130,9 @@ int cmd_run(struct cli *c, int argc, char **argv)
   int code;
   if (cli_parse_create_args(c, argc, argv, true, &a, &code) < 0)
     return code;
-  struct create_opts o = {
-      .root = c->root,
-      .id = a.id,
-      .bundle = a.bundle,
-      .pid_file = a.pid_file,
-      .preserve_fds = a.preserve_fds,
-  };
   struct nsrt_err err;
-  nsrt_err_clear(&err);
   pid_t pid;
-  int ret = nsrt_create(&o, &pid, &err);
-  create_args_free(&a);
+  int ret = cli_create(c, &a, &pid, &err);
   if (ret < 0)
     return cli_fail(&err);
 
