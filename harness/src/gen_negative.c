@@ -1,6 +1,7 @@
 /* The negative cases: specs a runtime MUST reject at create.  Each starts
  * from the same valid base config and breaks it in one way, naming the
  * requirement that says create must fail. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>

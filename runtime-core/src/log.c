@@ -1,6 +1,7 @@
 /* The one logging function: text or JSON records, one write() each, to the
  * --log file or stderr. */
 #include "log.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,35 +86,6 @@ static void putf(struct outbuf *b, const char *fmt, ...)
     b->len += (size_t)n < b->cap - b->len ? (size_t)n : b->cap - b->len;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-  size_t len;
-  unsigned min;
-  unsigned cp;
-  if (s[0] < 0x80)
-    return 1;
-  if ((s[0] & 0xe0) == 0xc0) {
-    len = 2, min = 0x80, cp = s[0] & 0x1f;
-  } else if ((s[0] & 0xf0) == 0xe0) {
-    len = 3, min = 0x800, cp = s[0] & 0x0f;
-  } else if ((s[0] & 0xf8) == 0xf0) {
-    len = 4, min = 0x10000, cp = s[0] & 0x07;
-  } else {
-    return 0;
-  }
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (s[i] & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
-}
-
 /* Append s so it cannot break the record: control characters always become
  * escapes (a message must not start a new line); in JSON, quotes and
  * backslashes are escaped too and invalid UTF-8 becomes U+FFFD, which
@@ -142,7 +114,7 @@ static void put_escaped(struct outbuf *b, const char *s, bool json)
     } else if (c < 0x80 || !json) {
       ok = put(b, (const char *)&u[i++], 1);
     } else {
-      size_t len = utf8_seq_len(u + i, n - i);
+      size_t len = utf8_decode(u + i, n - i, NULL);
       if (len == 0) {
         ok = put(b, "\\ufffd", 6);
         i++;
