@@ -123,17 +123,22 @@ for bin in "$@"; do
       # "==PID==" lines are memcheck's findings; "--PID--" lines are notes
       # from valgrind itself (e.g. a syscall it does not know, which then
       # fails with ENOSYS: the test's own result shows whether that matters).
-      if grep -q '^==[0-9]*==' "$f"; then
+      # Valgrind 3.19 also prints, as "==PID==" lines, a three-line warning
+      # for an ioctl it has no wrapper for (NS_GET_NSTYPE): a limit of the
+      # tool, noted below like an unknown syscall, not a memcheck finding.
+      if grep -v -E 'Warning: noted but unhandled ioctl|This could cause spurious value errors|See README_MISSING_SYSCALL_OR_IOCTL' "$f" |
+        grep -q '^==[0-9]*=='; then
         vg_errors=$((vg_errors + 1))
         echo "$label: $name: valgrind reported errors in process ${f##*/}:" >&2
         sed -e 's/^/  /' "$f" >&2
       else
-        grep -h -o 'unhandled [a-z0-9_-]* syscall: [0-9]*' "$f" >>"$vgdir/notes" || true
+        grep -h -o -E 'unhandled [a-z0-9_-]* syscall: [0-9]*|unhandled ioctl 0x[0-9a-f]*' "$f" \
+          >>"$vgdir/notes" || true
       fi
     done
     if [ -s "$vgdir/notes" ]; then
       sort "$vgdir/notes" | uniq -c | while read -r count note; do
-        echo "$label: $name: valgrind: $note (in $count processes; the call failed with ENOSYS)" >&2
+        echo "$label: $name: valgrind: $note (in $count processes; valgrind does not know it)" >&2
       done
     fi
     if [ "$vg_errors" -gt 0 ] || [ "$rc" -eq 99 ]; then
