@@ -1,6 +1,7 @@
 /* OCI hooks: parsed with the rest of config.json (stage "spec"), run by the
  * lifecycle with the state JSON on stdin. */
 #include "hooks.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -400,4 +401,18 @@ int hooks_run(const struct hook_list *l, const char *which, const char *state_js
       return -1;
   }
   return 0;
+}
+
+void hooks_run_warn(const struct hook_list *l, const char *which, const char *state_json)
+{
+  for (size_t i = 0; i < l->n; i++) {
+    struct hook_list one = {.v = &l->v[i], .n = 1};
+    struct nsrt_err herr;
+    nsrt_err_clear(&herr);
+    if (hooks_run(&one, which, state_json, &herr) < 0) {
+      char line[NSRT_ERR_STAGE_MAX + NSRT_ERR_STEP_MAX + NSRT_ERR_TEXT_MAX + 64];
+      nsrt_err_format(&herr, line, sizeof(line));
+      nsrt_log(NSRT_LOG_WARN, "%s hook %zu (%s) failed: %s", which, i, l->v[i].path, line);
+    }
+  }
 }

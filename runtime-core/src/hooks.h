@@ -19,4 +19,8 @@ void hooks_free(struct hooks_plan *h);
 int hooks_run(const struct hook_list *l, const char *which, const char *state_json,
               struct nsrt_err *err);
 
+/* For the hooks whose failure is only a warning (poststop): run each hook
+ * of the list, log a warning for each one that fails, go on with the next. */
+void hooks_run_warn(const struct hook_list *l, const char *which, const char *state_json);
+
 #endif

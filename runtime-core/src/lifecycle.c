@@ -172,8 +172,8 @@ static int load_hooks(const char *root, const char *id, struct hooks_plan *out,
   return ret;
 }
 
-/* poststart and poststop: a failing hook is a warning, and the hooks after it
- * still run (runtime.md), so each hook runs as a list of its own. */
+/* poststop: a failing hook is a warning, and the hooks after it still run
+ * (runtime.md lifecycle step 13). */
 static void run_hooks_warn(const struct hook_list *l, const char *which,
                            const struct container_state *st, enum container_status status)
 {
@@ -184,17 +184,7 @@ static void run_hooks_warn(const struct hook_list *l, const char *which,
     nsrt_log(NSRT_LOG_WARN, "%s hooks of %s not run: cannot build the state JSON", which, st->id);
     return;
   }
-  for (size_t i = 0; i < l->n; i++) {
-    struct hook_list one = {.v = &l->v[i], .n = 1};
-    struct nsrt_err herr;
-    nsrt_err_clear(&herr);
-    if (hooks_run(&one, which, json, &herr) < 0) {
-      char line[NSRT_ERR_STAGE_MAX + NSRT_ERR_STEP_MAX + NSRT_ERR_TEXT_MAX + 64];
-      nsrt_err_format(&herr, line, sizeof(line));
-      nsrt_log(NSRT_LOG_WARN, "%s hook %zu (%s) of %s failed: %s", which, i, l->v[i].path, st->id,
-               line);
-    }
-  }
+  hooks_run_warn(l, which, json);
 }
 
 static int open_state_dir(const char *root, const char *id, struct nsrt_err *err)
@@ -275,6 +265,25 @@ static int wait_exec_result(int fd, const char *id, struct nsrt_err *err)
 }
 
 /* start on a loaded state; hooks are filled here and freed by the caller. */
+static int kill_and_wait(const struct container_state *st, struct nsrt_err *err);
+
+/* runtime.md lifecycle steps 7-9: when a startContainer or poststart hook
+ * fails (or the program cannot be run), start generates an error, stops the
+ * container and goes on to destroy it (step 12: what create made is removed)
+ * and to the poststop hooks (step 13). */
+static void destroy_after_failed_start(const char *root, struct container_state *st,
+                                       const struct hooks_plan *hooks)
+{
+  struct nsrt_err derr;
+  nsrt_err_clear(&derr);
+  if (kill_and_wait(st, &derr) < 0 || state_remove(root, st->id, &derr) < 0) {
+    char line[NSRT_ERR_STAGE_MAX + NSRT_ERR_STEP_MAX + NSRT_ERR_TEXT_MAX + 64];
+    nsrt_err_format(&derr, line, sizeof(line));
+    nsrt_log(NSRT_LOG_WARN, "destroy %s after its failed start: %s", st->id, line);
+  }
+  run_hooks_warn(&hooks->poststop, "poststop", st, STATUS_STOPPED);
+}
+
 static int start_loaded(const char *root, struct container_state *st, struct hooks_plan *hooks,
                         struct nsrt_err *err)
 {
@@ -298,8 +307,10 @@ static int start_loaded(const char *root, struct container_state *st, struct hoo
                             id);
       return nsrt_fail_at(err, "start", saved, "send", "start socket of %s", id);
     }
-    if (wait_exec_result(sock, id, err) < 0)
+    if (wait_exec_result(sock, id, err) < 0) {
+      destroy_after_failed_start(root, st, hooks);
       return -1;
+    }
   }
   nsrt_debug("container %s: init %d exec'd", id, (int)st->pid);
 
@@ -309,7 +320,15 @@ static int start_loaded(const char *root, struct container_state *st, struct hoo
     return nsrt_err_context(err, "container %s started but its state was not updated", id);
   if (unlinkat(dirfd, STATE_SOCKET, 0) < 0 && errno != ENOENT)
     nsrt_log(NSRT_LOG_WARN, "remove the start socket of %s: %s", id, strerror(errno));
-  run_hooks_warn(&hooks->poststart, "poststart", st, STATUS_RUNNING);
+  if (hooks->poststart.n) {
+    cleanup_free char *json = state_to_json(st, STATUS_RUNNING);
+    if (!json || hooks_run(&hooks->poststart, "poststart", json, err) < 0) {
+      if (!json)
+        nsrt_fail_at(err, "start", ENOMEM, "poststart", "state JSON of %s", id);
+      destroy_after_failed_start(root, st, hooks);
+      return -1;
+    }
+  }
   return 0;
 }
 

@@ -372,6 +372,8 @@ static int parse_annotations(const json_t *root, struct plan *p, struct nsrt_err
     const char *s;
     struct annotation *a = &p->annotations[p->n_annotations];
     spec_at_key(path, "annotations", key);
+    if (key[0] == '\0')
+      return SPEC_FAIL(err, "annotations", "a key is the empty string");
     if (spec_get_string(value, path, true, &s, err) < 0 ||
         spec_copy_string(key, &a->key, path, err) < 0)
       return -1;

@@ -56,7 +56,6 @@
 
 struct init_state {
   struct stage_ctx *c;
-  pid_t host_pid;          /* our pid as main sees it, for hook state */
   char exec_path[PATH_MAX];
   int conn;                /* the `start` connection, once accepted */
 };
@@ -146,7 +145,9 @@ static int run_hooks_here(struct init_state *s, const struct hook_list *l, const
 {
   if (!l->n)
     return 0;
-  cleanup_free char *state = stage_hook_state(s->c, s->host_pid, status);
+  /* These hooks run in the container's namespaces: the pid they are given
+   * is the init's as seen there (1 in a new pid namespace). */
+  cleanup_free char *state = stage_hook_state(s->c, getpid(), status);
   if (!state)
     return nsrt_fail(err, ENOMEM, "hooks", NULL);
   return hooks_run(l, which, state, err);
@@ -291,8 +292,7 @@ static int run_init(struct init_state *s, struct nsrt_err *err)
 {
   struct stage_ctx *c = s->c;
   const struct plan *p = c->plan;
-  s->host_pid = read_host_pid();
-  nsrt_fp_set_host_pid(s->host_pid);
+  nsrt_fp_set_host_pid(read_host_pid());
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
     return nsrt_fail(err, errno, "pdeathsig", NULL);
   /* Our parent is main (CLONE_PARENT).  In a new pid namespace it is outside

@@ -326,6 +326,25 @@ static void abort_pipeline(struct pipeline *p)
   }
 }
 
+/* runtime.md lifecycle steps 3-5: when a prestart, createRuntime or
+ * createContainer hook fails, the container is stopped and destroyed (done by
+ * abort_pipeline) and the poststop hooks run, their failures only warnings. */
+static void run_poststop_after_hook_failure(struct pipeline *p, const struct nsrt_err *err)
+{
+  if (strcmp(err->step, "hook") != 0 || !p->plan.hooks.poststop.n)
+    return;
+  struct container_state st = {
+      .oci_version = p->plan.oci_version,
+      .id = (char *)p->ctx.opts->id,
+      .bundle = (char *)p->ctx.opts->bundle,
+      .annotations = p->plan.annotations,
+      .n_annotations = p->plan.n_annotations,
+  };
+  cleanup_free char *json = state_to_json(&st, STATUS_STOPPED);
+  if (json)
+    hooks_run_warn(&p->plan.hooks.poststop, "poststop", json);
+}
+
 static void release_pipeline(struct pipeline *p)
 {
   chan_close(&p->inter);
@@ -424,8 +443,10 @@ int nsrt_create(const struct create_opts *o, pid_t *init_pid, struct nsrt_err *e
   prctl(PR_SET_NAME, "nsrt:[0:MAIN]", 0, 0, 0);
 
   int ret = create_pipeline(&p, err);
-  if (ret < 0)
+  if (ret < 0) {
     abort_pipeline(&p);
+    run_poststop_after_hook_failure(&p, err);
+  }
   else
     *init_pid = p.init_pid;
   /* On success the init stays our child (CLONE_PARENT): `run` waits for it,

@@ -410,8 +410,9 @@ char *state_to_json(const struct container_state *st, enum container_status s)
     json_decref(ann);
     return NULL;
   }
-  /* runtime.md: pid is required when created or running, and meaningless after. */
-  if ((s == STATUS_CREATED || s == STATUS_RUNNING) &&
+  /* runtime.md: pid is required when created or running, and meaningless
+   * after; the hooks of create get it while creating too. */
+  if ((s == STATUS_CREATED || s == STATUS_RUNNING || (s == STATUS_CREATING && st->pid > 0)) &&
       json_object_set_new(root, "pid", json_integer(st->pid)) < 0)
     goto fail;
   if (json_object_set_new(root, "bundle", json_string(st->bundle ? st->bundle : "")) < 0)

@@ -255,10 +255,8 @@ Test(lifecycle, start_reports_the_init_error)
   char line[1024];
   nsrt_err_format(&err, line, sizeof(line));
   cr_expect_str_eq(line, "init: execve: /bin/nope: No such file or directory");
-  char *st = container_file("c1", STATE_JSON);
-  cr_assert_not_null(st);
-  cr_expect(strstr(st, "\"started\": false") != NULL, "state not marked started: %s", st);
-  free(st);
+  /* runtime.md: a failed start stops and destroys the container */
+  cr_expect_not(container_dir_exists("c1"), "the container was not destroyed");
 }
 
 Test(lifecycle, start_times_out)
@@ -275,7 +273,7 @@ Test(lifecycle, start_times_out)
   cr_expect(strstr(err.text, "after 300 ms") != NULL, "%s", err.text);
   long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
   cr_expect(ms >= 290 && ms < 5000, "waited %ld ms", ms);
-  cr_expect_eq(status_of("c1"), STATUS_CREATED);
+  cr_expect_not(container_dir_exists("c1"), "the container was not destroyed");
 }
 
 Test(lifecycle, start_when_the_init_is_not_listening)
@@ -295,7 +293,7 @@ Test(lifecycle, start_when_the_init_drops_the_request)
   cr_assert_eq(nsrt_start(root, "c1", &err), -1);
   cr_expect(err.errnum == ECONNRESET || err.errnum == EPIPE, "errnum %d", err.errnum);
   cr_expect_str_eq(err.text, "container c1 is not waiting for start");
-  cr_expect_eq(status_of("c1"), STATUS_CREATED);
+  cr_expect_not(container_dir_exists("c1"), "the container was not destroyed");
 }
 
 Test(lifecycle, start_of_stopped_or_missing_container)
@@ -322,31 +320,46 @@ Test(lifecycle, start_connect_failpoint)
   cr_expect_eq(status_of("c1"), STATUS_CREATED);
 }
 
-Test(lifecycle, poststart_hooks_run_and_failures_only_warn)
+/* runtime.md (v1.3.0) lifecycle step 9: a failing poststart hook makes start
+ * fail; the container is stopped and destroyed, and the poststop hooks run. */
+Test(lifecycle, poststart_failure_fails_start_and_destroys)
 {
-  char out[256], log[256], hooks[1024];
-  snprintf(out, sizeof(out), "%s/poststart.out", tmpdir);
-  snprintf(log, sizeof(log), "%s/log", tmpdir);
+  char out[256], hooks[1024];
+  snprintf(out, sizeof(out), "%s/poststop.out", tmpdir);
   snprintf(hooks, sizeof(hooks),
-           "{\"poststart\":[{\"path\":\"/bin/false\"},"
-           "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > %s\"]}]}",
+           "{\"poststart\":[{\"path\":\"/bin/false\"}],"
+           "\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > %s\"]}]}",
            out);
   make_container("c1", FAKE_EXEC_OK, false, hooks);
   struct nsrt_err err;
-  cr_assert_eq(nsrt_log_open(log, NSRT_LOG_TEXT, false, &err), 0);
-  cr_assert_eq(nsrt_start(root, "c1", &err), 0, "%s: %s", err.step, err.text);
-  nsrt_log_close();
-
+  nsrt_err_clear(&err);
+  cr_assert_eq(nsrt_start(root, "c1", &err), -1, "start succeeded despite the poststart failure");
+  cr_expect_str_eq(err.step, "hook");
+  cr_expect(strstr(err.text, "poststart[0] /bin/false") != NULL, "%s", err.text);
+  cr_expect_not(container_dir_exists("c1"), "the container was not destroyed");
   char *seen = slurp(out);
-  cr_assert_not_null(seen, "the second hook ran after the first failed");
+  cr_assert_not_null(seen, "the poststop hook did not run");
+  cr_expect_str_eq(jstr(seen, "status"), "stopped", "poststop stdin: %s", seen);
+  cr_expect_str_eq(jstr(seen, "id"), "c1");
+  free(seen);
+}
+
+/* Poststop failures stay warnings: covered by delete's tests. */
+Test(lifecycle, poststart_hooks_get_the_running_state)
+{
+  char out[256], hooks[1024];
+  snprintf(out, sizeof(out), "%s/poststart.out", tmpdir);
+  snprintf(hooks, sizeof(hooks),
+           "{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > %s\"]}]}",
+           out);
+  make_container("c1", FAKE_EXEC_OK, false, hooks);
+  struct nsrt_err err;
+  cr_assert_eq(nsrt_start(root, "c1", &err), 0, "%s: %s", err.step, err.text);
+  char *seen = slurp(out);
+  cr_assert_not_null(seen, "the poststart hook did not run");
   cr_expect_str_eq(jstr(seen, "status"), "running", "hook stdin is the state JSON: %s", seen);
   cr_expect_str_eq(jstr(seen, "id"), "c1");
   free(seen);
-  char *logged = slurp(log);
-  cr_assert_not_null(logged);
-  cr_expect(strstr(logged, "warn") && strstr(logged, "poststart hook 0 (/bin/false) of c1 failed"),
-            "warning logged: %s", logged);
-  free(logged);
 }
 
 Test(lifecycle, broken_hooks_file_fails_start_before_exec)
