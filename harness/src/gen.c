@@ -138,7 +138,7 @@ static bool consistent(const int8_t *a)
       return false;
   }
   /* Offsets can only be given to a time namespace nobody has entered yet. */
-  if (HAS(D_TIME_OFFSETS) && HAS(D_NS_TIME) && a[D_TIME_OFFSETS] != TOFF_NONE &&
+  if (HAS(D_TIME_OFFSETS) && a[D_TIME_OFFSETS] != TOFF_NONE && HAS(D_NS_TIME) &&
       a[D_NS_TIME] != NSV_NEW)
     return false;
   /* A non-recursive bind of the host's /sys (which has submounts) would

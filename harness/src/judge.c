@@ -6,7 +6,8 @@
  * namespaces themselves: which namespace each type is in, the id maps of a
  * new user namespace, and that all of it was already in place at create.
  * The process attributes are in judge_process.c, the mounts in
- * judge_mounts.c.
+ * judge_mounts.c, /dev, sysctl, time offsets and personality in
+ * judge_linux.c.
  *
  * Each check emits one verdict per thing it checks, naming a requirement of
  * specs/requirements.json.  A view that is missing turns the check into a
@@ -469,4 +470,6 @@ void nsc_judge_positive(const struct nsc_views *v, struct nsc_verdicts *out)
   nsc_judge_seccomp(&j);
   nsc_judge_fds(&j);
   nsc_judge_mounts(&j);
+  nsc_judge_dev(&j);
+  nsc_judge_linux_misc(&j);
 }

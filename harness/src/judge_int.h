@@ -1,4 +1,5 @@
-/* What the judge's files share (judge.c, judge_process.c, judge_mounts.c).
+/* What the judge's files share (judge.c, judge_process.c, judge_mounts.c,
+ * judge_linux.c).
  * Private to the judge. */
 #ifndef NSC_JUDGE_INT_H
 #define NSC_JUDGE_INT_H
@@ -64,5 +65,7 @@ void nsc_judge_process_misc(struct judge *j); /* judge_process.c */
 void nsc_judge_seccomp(struct judge *j);      /* judge_process.c */
 void nsc_judge_fds(struct judge *j);          /* judge_process.c */
 void nsc_judge_mounts(struct judge *j);       /* judge_mounts.c */
+void nsc_judge_dev(struct judge *j);          /* judge_linux.c */
+void nsc_judge_linux_misc(struct judge *j);   /* judge_linux.c */
 
 #endif

@@ -1,6 +1,7 @@
-/* What the lifecycle procedure files share: lifecycle_cases.c (the table and
- * the wrong-state procedures), lifecycle_hooks.c, lifecycle_cli.c and
- * lifecycle_features.c.  Private to the harness library. */
+/* What the lifecycle procedure files share: lifecycle_cases.c (the table,
+ * the shared steps, the wrong-state procedures), lifecycle_hooks.c and
+ * lifecycle_hook_faults.c, lifecycle_cli.c and lifecycle_features.c.
+ * Private to the harness library. */
 #ifndef NSC_LIFECYCLE_INT_H
 #define NSC_LIFECYCLE_INT_H
 
@@ -15,6 +16,16 @@ struct case_ctx;
 /* Write x->config to <bundle>/config.json again after a procedure changed
  * it; false (with a verdict naming req) when it cannot be written. */
 bool nsc_lc_write_config(struct case_ctx *x, const char *req);
+/* Where the container sees <bundle>/rec (nsc_lc_record_mount). */
+#define NSC_LC_RECORD_MOUNT "/run"
+
+/* mkdir <bundle>/rec (its path into rec) and add its bind mount at
+ * NSC_LC_RECORD_MOUNT to x->config; false with errno on failure. */
+bool nsc_lc_record_mount(struct case_ctx *x, char *rec, size_t len);
+/* Empty probe.out before another container of the same case starts. */
+void nsc_lc_reset_probe(struct case_ctx *x);
+/* Stop the container if it runs, then delete --force; x->pid becomes 0. */
+void nsc_lc_destroy(struct case_ctx *x);
 /* create, then x->pid from the state; false (with a verdict) on failure. */
 bool nsc_lc_create(struct case_ctx *x);
 /* start, then the probe's output; false (with a verdict) on failure. */
@@ -39,10 +50,22 @@ bool nsc_lc_append(const char *path, const char *line);
 /* "<dev>:<ino>" of path, following symlinks, or "" when it cannot be read. */
 const char *nsc_lc_file_id(const char *path, char *buf, size_t len);
 
+/* The recording hook script (lifecycle_hooks.c): argv "<kind> <index>
+ * [command...]", NSC_REC the directory it writes. */
+extern const char nsc_lc_hook_script[];
+
+/* SemVer 2.0.0 precedence of a and b into *cmp (<0, 0, >0); false when
+ * either is not a SemVer string (lifecycle_features.c). */
+bool nsc_lc_semver_compare(const char *a, const char *b, int *cmp);
+/* The properties of a features document that runtime-spec 1.3.0 does not
+ * define, as "linux.foo, bar", into buf ("" when none). */
+void nsc_lc_features_unknown(const json_t *doc, char *buf, size_t len);
+
 /* ---- procedures ------------------------------------------------------------ */
 
 /* lifecycle_hooks.c */
 void nsc_lc_hooks_record(struct case_ctx *x);
+/* lifecycle_hook_faults.c */
 void nsc_lc_hook_timeout(struct case_ctx *x);
 void nsc_lc_prestart_fails(struct case_ctx *x);
 void nsc_lc_createruntime_fails(struct case_ctx *x);
@@ -63,6 +86,8 @@ void nsc_lc_annotations_not_map(struct case_ctx *x);
 void nsc_lc_annotations_non_string(struct case_ctx *x);
 void nsc_lc_annotations_empty_key(struct case_ctx *x);
 void nsc_lc_no_process(struct case_ctx *x);
+void nsc_lc_create_error(struct case_ctx *x);
+void nsc_lc_delete_scope(struct case_ctx *x);
 
 /* lifecycle_features.c */
 void nsc_lc_features_document(struct case_ctx *x);

@@ -679,5 +679,13 @@ int rootfs_enter(const struct plan *p, struct nsrt_err *err)
     if (ret < 0)
       return ret;
   }
+  /* rootfsPropagation is the propagation of the container's root mount:
+   * set_root_propagation gave it to the runtime's / before the bind, which
+   * the bind and the pivot do not carry over to the new root.  Last, since
+   * an unbindable / refuses the binds of the read-only paths. */
+  char name[32];
+  if (p->rootfs_propagation && mount(NULL, "/", NO_FSTYPE, p->rootfs_propagation, NULL) < 0)
+    return nsrt_fail(err, errno, "rootfs_propagation", "make the new / %s",
+                     propagation_name(p->rootfs_propagation, name));
   return 0;
 }

@@ -112,7 +112,17 @@ static int write_time_offsets(const struct plan *p, struct nsrt_err *err)
   int n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
                    (long long)p->monotonic_secs, p->monotonic_nanosecs,
                    (long long)p->boottime_secs, p->boottime_nanosecs);
+  /* Changing ids in the user namespace made us non-dumpable, which makes our
+   * /proc files the host root's, out of reach from inside: be dumpable just
+   * for the open. */
+  int was_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+  if (was_dumpable != 1 && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return nsrt_fail(err, errno, "set_dumpable", NULL);
   cleanup_close int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  int open_errno = errno;
+  if (was_dumpable != 1 && prctl(PR_SET_DUMPABLE, was_dumpable, 0, 0, 0) < 0)
+    return nsrt_fail(err, errno, "set_dumpable", NULL);
+  errno = open_errno;
   if (FP_FAILS("intermediate.write_time_offsets") || fd < 0 || write(fd, buf, (size_t)n) != n)
     return nsrt_fail(err, errno, "write_time_offsets", "/proc/self/timens_offsets");
   return 0;

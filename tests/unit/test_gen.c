@@ -89,6 +89,13 @@ static const char *const t_dims[] = {
     "linux.readonlyPaths",
     "process.env",
     "process.cwd",
+    "linux.sysctl",
+    "linux.timeOffsets",
+    "linux.rootfsPropagation",
+    "linux.personality",
+    "mounts.bind",
+    "mounts.propagation",
+    "mounts.flags",
 };
 #define T_DIMS (sizeof(t_dims) / sizeof(t_dims[0]))
 
@@ -146,6 +153,35 @@ static const char *decode_map(const json_t *maps)
       return t_maps[m].name;
   }
   return "?";
+}
+
+/* The one option of names that the mount at dest carries ("none" without
+ * such a mount). */
+static const char *decode_extra_mount(const json_t *cfg, const char *dest, const char *const *names)
+{
+  const json_t *found = NULL, *m;
+  size_t i, k;
+  json_array_foreach(json_object_get(cfg, "mounts"), i, m)
+  {
+    if (strcmp(jstr(m, "destination"), dest) == 0) {
+      cr_assert_null(found, "two mounts at %s", dest);
+      found = m;
+    }
+  }
+  if (!found)
+    return "none";
+  const char *value = NULL;
+  const json_t *o;
+  json_array_foreach(json_object_get(found, "options"), k, o)
+  {
+    for (const char *const *n = names; *n; n++)
+      if (strcmp(json_string_value(o), *n) == 0) {
+        cr_assert_null(value, "%s has %s and %s", dest, value, *n);
+        value = *n;
+      }
+  }
+  cr_assert_not_null(value, "the mount at %s has none of the dimension's options", dest);
+  return value;
 }
 
 static struct decoded decode(const json_t *cfg)
@@ -224,6 +260,32 @@ static struct decoded decode(const json_t *cfg)
   d.v[t_dim("process.env")] =
       json_array_size(json_object_get(proc, "env")) > 1 ? "extra" : "default";
   d.v[t_dim("process.cwd")] = jstr(proc, "cwd");
+
+  json_t *sysctl = json_object_get(lnx, "sysctl");
+  bool ipc_key = json_object_get(sysctl, "kernel.msgmax") != NULL;
+  bool net_key = json_object_get(sysctl, "net.ipv4.ip_forward") != NULL;
+  cr_assert(!sysctl || json_object_size(sysctl) == (size_t)ipc_key + net_key);
+  d.v[t_dim("linux.sysctl")] = ipc_key && net_key ? "both"
+                               : ipc_key          ? "ipc"
+                               : net_key          ? "net"
+                                                  : "none";
+  json_t *toff = json_object_get(lnx, "timeOffsets");
+  d.v[t_dim("linux.timeOffsets")] = !toff                               ? "none"
+                                    : json_object_get(toff, "boottime") ? "both"
+                                                                        : "monotonic";
+  d.v[t_dim("linux.rootfsPropagation")] = jstr(lnx, "rootfsPropagation") ?: "absent";
+  d.v[t_dim("linux.personality")] = jstr(json_object_get(lnx, "personality"), "domain") ?: "absent";
+  d.v[t_dim("mounts.bind")] =
+      decode_extra_mount(cfg, "/var", (const char *const[]){"bind", "rbind", NULL});
+  d.v[t_dim("mounts.propagation")] = decode_extra_mount(
+      cfg, "/root",
+      (const char *const[]){"private", "shared", "slave", "unbindable", "rshared", NULL});
+  d.v[t_dim("mounts.flags")] =
+      decode_extra_mount(cfg, "/run",
+                         (const char *const[]){"noatime", "strictatime", "relatime", "nodiratime",
+                                               "sync", "dirsync", "defaults", NULL});
+  if (strcmp(d.v[t_dim("mounts.flags")], "defaults") == 0)
+    d.v[t_dim("mounts.flags")] = "other";
   return d;
 }
 
@@ -247,7 +309,7 @@ static void check_annotation(const json_t *cfg, const struct decoded *d)
   free(copy);
 }
 
-/* ---- this test's own constraints (the README's six rules) ---- */
+/* ---- this test's own constraints (the README's nine rules) ---- */
 
 static bool is(const struct decoded *d, const char *dim, const char *value)
 {
@@ -277,6 +339,24 @@ static bool t_consistent(const struct decoded *d)
   if (is(d, "ns.user", "new") && set(d, "ns.pid") && !is(d, "ns.pid", "new"))
     return false;
   if (is(d, "ns.user", "path") && is(d, "ns.pid", "absent"))
+    return false;
+  /* rule 7: sysctls only in the container's own namespaces, owned by its user
+   * namespace, with root mapped */
+  bool ipc = is(d, "linux.sysctl", "ipc") || is(d, "linux.sysctl", "both");
+  bool net = is(d, "linux.sysctl", "net") || is(d, "linux.sysctl", "both");
+  if ((ipc || net) && is(d, "idmap", "root-unmapped"))
+    return false;
+  if (ipc && (is(d, "ns.ipc", "absent") || (is(d, "ns.user", "new") && is(d, "ns.ipc", "path"))))
+    return false;
+  if (net &&
+      (is(d, "ns.network", "absent") || (is(d, "ns.user", "new") && is(d, "ns.network", "path"))))
+    return false;
+  /* rule 8: offsets only for a new time namespace */
+  if (set(d, "linux.timeOffsets") && !is(d, "linux.timeOffsets", "none") && set(d, "ns.time") &&
+      !is(d, "ns.time", "new"))
+    return false;
+  /* rule 9: a non-recursive bind of /sys only without a user namespace */
+  if (is(d, "mounts.bind", "bind") && set(d, "ns.user") && !is(d, "ns.user", "absent"))
     return false;
   return true;
 }
@@ -545,14 +625,35 @@ Test(gen, generated_configs_satisfy_constraints)
     const json_t *args = json_object_get(proc, "args");
     cr_assert_str_eq(json_string_value(json_array_get(args, 0)), "/nsprobe");
     cr_assert_str_eq(json_string_value(json_array_get(args, 1)), "--wait");
+    size_t next = 2;
     if (c->probe_syscall) {
-      cr_assert_eq(json_array_size(args), 4);
       cr_assert_str_eq(json_string_value(json_array_get(args, 2)), "--seccomp-probe");
       cr_assert_str_eq(json_string_value(json_array_get(args, 3)), c->probe_syscall);
       cr_assert_str_neq(d.v[t_dim("linux.seccomp")], "absent");
+      next = 4;
     } else {
-      cr_assert_eq(json_array_size(args), 2);
       cr_assert_str_eq(d.v[t_dim("linux.seccomp")], "absent");
+    }
+    /* then --sysctl KEY for each linux.sysctl key, so the probe reads them */
+    const json_t *sysctl = json_object_get(lnx, "sysctl");
+    cr_assert_eq(json_array_size(args), next + 2 * json_object_size(sysctl), "%s", c->id);
+    for (; next < json_array_size(args); next += 2) {
+      cr_assert_str_eq(json_string_value(json_array_get(args, next)), "--sysctl");
+      cr_assert_not_null(
+          json_object_get(sysctl, json_string_value(json_array_get(args, next + 1))));
+    }
+    /* the probe's own syscalls pass an allow-list filter */
+    if (is(&d, "linux.seccomp", "allowlist")) {
+      const json_t *names = json_object_get(
+          json_array_get(json_object_get(json_object_get(lnx, "seccomp"), "syscalls"), 0), "names");
+      bool personality = false;
+      size_t ni;
+      const json_t *nm;
+      json_array_foreach(names, ni, nm)
+      {
+        personality |= strcmp(json_string_value(nm), "personality") == 0;
+      }
+      cr_assert(personality, "%s: the allow list lacks personality", c->id);
     }
     /* a tmpfs at /tmp exactly when cwd is /tmp */
     cr_assert_eq(find_mount(cfg, "/tmp") != NULL, strcmp(jstr(proc, "cwd"), "/tmp") == 0);
@@ -708,6 +809,33 @@ static void repair(const char *slug, json_t *cfg, const json_t *base)
     json_t *user = json_object_get(proc, "user");
     cr_assert_not(id_mapped(json_object_get(lnx, "uidMappings"), jint(user, "uid")));
     json_object_set(proc, "user", json_object_get(bproc, "user"));
+  } else if (strcmp(slug, "oci-version-missing") == 0) {
+    cr_assert_null(json_object_get(cfg, "ociVersion"));
+    json_object_set(cfg, "ociVersion", json_object_get(base, "ociVersion"));
+  } else if (strcmp(slug, "sysctl-unknown") == 0) {
+    cr_assert_null(json_object_get(blnx, "sysctl"));
+    cr_assert_eq(json_object_size(json_object_get(lnx, "sysctl")), 1);
+    json_object_del(lnx, "sysctl");
+  } else if (strcmp(slug, "time-offsets-realtime") == 0) {
+    cr_assert_not_null(json_object_get(json_object_get(lnx, "timeOffsets"), "realtime"));
+    cr_assert_not_null(ns_of(cfg, "time", &count));
+    cr_assert_null(ns_of((json_t *)base, "time", &count));
+    json_object_del(lnx, "timeOffsets");
+    json_array_remove(ns_list(cfg), json_array_size(ns_list(cfg)) - 1);
+  } else if (strcmp(slug, "rootfs-propagation-unknown") == 0) {
+    cr_assert_str_eq(jstr(lnx, "rootfsPropagation"), "banana");
+    json_object_del(lnx, "rootfsPropagation");
+  } else if (strncmp(slug, "personality-", 12) == 0) {
+    const json_t *pers = json_object_get(lnx, "personality");
+    const char *domain = jstr(pers, "domain");
+    cr_assert(strcmp(domain, "BANANA") == 0 || json_array_size(json_object_get(pers, "flags")),
+              "%s", slug);
+    json_object_del(lnx, "personality");
+  } else if (strcmp(slug, "masked-path-relative") == 0 ||
+             strcmp(slug, "readonly-path-relative") == 0) {
+    json_t *list = json_object_get(lnx, slug[0] == 'm' ? "maskedPaths" : "readonlyPaths");
+    cr_assert_neq(json_string_value(json_array_get(list, json_array_size(list) - 1))[0], '/');
+    json_array_remove(list, json_array_size(list) - 1);
   } else if (strncmp(slug, "oci-version-", 12) == 0) {
     const char *v = jstr(cfg, "ociVersion");
     cr_assert(strcmp(v, "banana") == 0 || strcmp(v, "1.0") == 0, "%s", v);
@@ -738,12 +866,31 @@ static void repair(const char *slug, json_t *cfg, const json_t *base)
 Test(gen, negatives_break_the_base_in_one_way)
 {
   static const char *const expected[] = {
-      "ns-path-wrong-type",     "ns-duplicate",          "ns-unknown-type",
-      "ns-path-relative",       "rlimit-duplicate",      "rlimit-unknown",
-      "rlimit-soft-above-hard", "uidmap-overlap",        "uidmap-empty",
-      "user-unmapped",          "oci-version-banana",    "oci-version-short",
-      "hostname-without-uts",   "cwd-relative",          "args-empty",
-      "root-path-missing",      "root-path-nonexistent",
+      "ns-path-wrong-type",
+      "ns-duplicate",
+      "ns-unknown-type",
+      "ns-path-relative",
+      "rlimit-duplicate",
+      "rlimit-unknown",
+      "rlimit-soft-above-hard",
+      "uidmap-overlap",
+      "uidmap-empty",
+      "user-unmapped",
+      "oci-version-banana",
+      "oci-version-short",
+      "hostname-without-uts",
+      "cwd-relative",
+      "args-empty",
+      "root-path-missing",
+      "root-path-nonexistent",
+      "oci-version-missing",
+      "sysctl-unknown",
+      "time-offsets-realtime",
+      "rootfs-propagation-unknown",
+      "personality-domain-unknown",
+      "personality-flags",
+      "masked-path-relative",
+      "readonly-path-relative",
   };
   struct nsrt_err err = {0};
   json_t *base = NULL;
@@ -1015,7 +1162,7 @@ Test(gen, small_profile)
   struct gen_stats st;
   cr_assert_eq(gen_suite(p, 1, 0, &c, &n, &st, &err), 0);
   /* user x caps: 6 pairs, 1 excluded (root, ambient-kill); user x cwd 6; caps x cwd 4; and the
-   * pairs with the 19 fixed dimensions */
+   * pairs with the 26 fixed dimensions */
   cr_assert_geq(st.cases_pairwise, 6);
   cr_assert_eq(st.pairs_covered, st.pairs_total);
   char **ex = NULL;

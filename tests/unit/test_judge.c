@@ -87,7 +87,14 @@ static json_t *base_self(void)
   return J("{'pid': 50, 'ns': {'user': 'user:[1]', 'pid': 'pid:[2]', 'pid_for_children': "
            "'pid:[2]', 'mnt': 'mnt:[3]', 'uts': 'uts:[4]', 'ipc': 'ipc:[5]', 'net': 'net:[6]', "
            "'cgroup': 'cgroup:[7]', 'time': 'time:[8]', 'time_for_children': 'time:[8]'},"
-           " 'umask': '0022', 'oom_score_adj': 0}");
+           " 'umask': '0022', 'oom_score_adj': 0,"
+           " 'mounts': [{'mount_point': '/', 'fstype': 'ext4', 'source': '/dev/vda1', 'options': "
+           "'rw,relatime', 'propagation': ''},"
+           "   {'mount_point': '/sys', 'fstype': 'sysfs', 'source': 'sysfs', 'options': 'rw'},"
+           "   {'mount_point': '/sys/fs/cgroup', 'fstype': 'tmpfs', 'source': 'tmpfs', 'options': "
+           "'rw'},"
+           "   {'mount_point': '/sys/fs/cgroup/cpu', 'fstype': 'cgroup', 'source': 'cgroup', "
+           "'options': 'rw'}]}");
 }
 
 static const char mounts_json[] =
@@ -96,6 +103,7 @@ static const char mounts_json[] =
     " {'mount_point': '/dev', 'fstype': 'tmpfs', 'source': 'tmpfs', 'options': 'rw,nosuid'},"
     " {'mount_point': '/sys', 'fstype': 'sysfs', 'source': 'sysfs', 'options': "
     "'ro,nosuid,nodev'},"
+    " {'mount_point': '/sys/fs/cgroup', 'fstype': 'tmpfs', 'source': 'tmpfs', 'options': 'rw'},"
     " {'mount_point': '/proc/version', 'fstype': 'tmpfs', 'source': 'tmpfs', 'options': "
     "'rw,nosuid'},"
     " {'mount_point': '/proc/sys', 'fstype': 'proc', 'source': 'proc', 'options': 'ro,nosuid'},"
@@ -133,6 +141,28 @@ static json_t *base_created(void)
   return c;
 }
 
+/* /dev as nsprobe reports it: runc's way, devices bound from the host (on
+ * its devtmpfs, 0:6), ptmx a link into the devpts at /dev/pts (0:30). */
+static json_t *base_dev(void)
+{
+  return J("{'null': {'type': 'c', 'major': 1, 'minor': 3, 'mode': '0666', 'fs': '0:6', 'open': 0},"
+           " 'zero': {'type': 'c', 'major': 1, 'minor': 5, 'mode': '0666', 'fs': '0:6', 'open': 0},"
+           " 'full': {'type': 'c', 'major': 1, 'minor': 7, 'mode': '0666', 'fs': '0:6', 'open': 0},"
+           " 'random': {'type': 'c', 'major': 1, 'minor': 8, 'mode': '0666', 'fs': '0:6', 'open': "
+           "0},"
+           " 'urandom': {'type': 'c', 'major': 1, 'minor': 9, 'mode': '0666', 'fs': '0:6', 'open': "
+           "0},"
+           " 'tty': {'type': 'c', 'major': 5, 'minor': 0, 'mode': '0666', 'fs': '0:6', 'open': 6},"
+           " 'console': {'type': 'missing'},"
+           " 'ptmx': {'type': 'l', 'link': 'pts/ptmx', 'fs': '0:40', 'resolved': {'type': 'c', "
+           "'major': 5, 'minor': 2, 'fs': '0:30'}},"
+           " 'pts': {'type': 'd', 'mode': '0755', 'fs': '0:30'},"
+           " 'fd': {'type': 'l', 'link': '/proc/self/fd', 'resolved': {'type': 'd'}},"
+           " 'stdin': {'type': 'l', 'link': '/proc/self/fd/0', 'resolved': {'type': 'c'}},"
+           " 'stdout': {'type': 'l', 'link': '/proc/self/fd/1', 'resolved': {'type': 'p'}},"
+           " 'stderr': {'type': 'l', 'link': '/proc/self/fd/2', 'resolved': {'type': 'p'}}}");
+}
+
 /* What nsprobe prints: ids as the container sees them. */
 static json_t *base_probe(void)
 {
@@ -147,6 +177,7 @@ static json_t *base_probe(void)
   json_object_set_new(p, "cwd", json_string("/tmp"));
   json_object_set_new(p, "env", J("['HOME=/', 'A=b=c', 'PATH=/bin']"));
   json_object_set_new(p, "seccomp_probe", J("{'syscall': 'mkdir', 'ret': -1, 'errno': 38}"));
+  json_object_set_new(p, "dev", base_dev());
   return p;
 }
 
@@ -292,6 +323,18 @@ Test(judge, matching_case_all_pass)
       {"config.mount-options.ro-rw", 1},
       {"config-linux.masked-paths.masked", 1},
       {"config-linux.readonly-paths.readonly", 2},
+      {"config.mount-options.rbind", 1},
+      {"config-linux.default-devices.null", 1},
+      {"config-linux.default-devices.zero", 1},
+      {"config-linux.default-devices.full", 1},
+      {"config-linux.default-devices.random", 1},
+      {"config-linux.default-devices.urandom", 1},
+      {"config-linux.default-devices.tty", 1},
+      {"config-linux.default-devices.ptmx", 1},
+      {"runtime-linux.dev-symlinks.fd", 1},
+      {"runtime-linux.dev-symlinks.stdin", 1},
+      {"runtime-linux.dev-symlinks.stdout", 1},
+      {"runtime-linux.dev-symlinks.stderr", 1},
   };
   size_t total = 0;
   for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -761,6 +804,285 @@ Test(judge, readonly_paths)
   set_mount_options(fx.running, "/", "ro");
   judge();
   expect_pass("config-linux.readonly-paths.readonly", "/etc on the ext4 mount at / (ro)");
+}
+
+/* ---- mount options, bind, rootfsPropagation -------------------------------------------- */
+
+static void set_mount_key(json_t *view, const char *point, const char *key, const char *value)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(view, "mounts"), i, m)
+  {
+    if (strcmp(json_string_value(json_object_get(m, "mount_point")), point) == 0)
+      json_object_set_new(m, key, json_string(value));
+  }
+}
+
+/* Both views get the same extra mount. */
+static void add_mount(const char *point, const char *fstype, const char *options, const char *super,
+                      const char *propagation)
+{
+  json_t *views[] = {fx.probe, fx.running};
+  for (int i = 0; i < 2; i++)
+    json_array_append_new(json_object_get(views[i], "mounts"),
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "mount_point", point,
+                                    "fstype", fstype, "source", fstype, "options", options,
+                                    "super_options", super, "propagation", propagation));
+}
+
+static void add_spec_mount(const char *text)
+{
+  json_array_append_new(json_object_get(fx.config, "mounts"), J(text));
+}
+
+Test(judge, access_time_options)
+{
+  add_spec_mount("{'destination': '/run', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['relatime', 'noatime']}");
+  add_mount("/run", "tmpfs", "rw,noatime", "rw", "");
+  add_spec_mount("{'destination': '/mnt', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['strictatime', 'nodiratime']}");
+  add_mount("/mnt", "tmpfs", "rw,relatime,nodiratime", "rw", "");
+  judge();
+  /* the last access-time option decides */
+  expect_pass("config.mount-options.atime", "/run: options \"rw,noatime\"");
+  const struct nsc_verdict *v =
+      expect_fail("config.mount-options.atime", "/mnt: options \"rw,relatime,nodiratime\"");
+  cr_expect(strstr(v->expected, "strictatime: not relatime, not noatime"), "%s", v->expected);
+  expect_pass("config.mount-options.atime", "nodiratime");
+  cr_expect_eq(count_all("config.mount-options.atime"), 3);
+}
+
+Test(judge, write_and_other_flags_in_the_super_options)
+{
+  add_spec_mount("{'destination': '/run', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['sync', 'lazytime', 'defaults', 'silent']}");
+  add_mount("/run", "tmpfs", "rw", "rw,sync,lazytime", "");
+  add_spec_mount("{'destination': '/mnt', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['dirsync']}");
+  add_mount("/mnt", "tmpfs", "rw", "rw", "");
+  judge();
+  expect_pass("config.mount-options.sync", "/run");
+  expect_fail("config.mount-options.sync", "/mnt: super options \"rw\"");
+  expect_pass("config.mount-options.other-flags", "lazytime");
+  /* defaults and silent leave no trace: the mount being there is the check */
+  cr_expect_eq(count("config.mount-options.other-flags", NSC_PASS), 2);
+  drop_mount(fx.probe, "/run");
+  drop_mount(fx.running, "/run");
+  judge();
+  cr_expect_eq(count("config.mount-options.other-flags", NSC_SKIP), 2);
+}
+
+Test(judge, propagation_options)
+{
+  add_spec_mount("{'destination': '/root', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['shared', 'private']}");
+  add_mount("/root", "tmpfs", "rw", "rw", "shared:7");
+  add_spec_mount("{'destination': '/mnt', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['runbindable']}");
+  add_mount("/mnt", "tmpfs", "rw", "rw", "unbindable");
+  add_spec_mount("{'destination': '/run', 'type': 'tmpfs', 'source': 'tmpfs', 'options': "
+                 "['slave']}");
+  add_mount("/run", "tmpfs", "rw", "rw", "");
+  judge();
+  expect_fail("config.mount-options.propagation", "/root: propagation \"shared:7\"");
+  expect_pass("config.mount-options.propagation", "/mnt");
+  /* a slave of a mount without peers is private */
+  expect_pass("config.mount-options.propagation", "/run");
+  set_mount_key(fx.probe, "/run", "propagation", "shared:3 master:1");
+  judge();
+  expect_fail("config.mount-options.propagation", "inside: /run");
+}
+
+Test(judge, bind_leaves_submounts_behind_rbind_brings_them)
+{
+  /* the base has /sys rbind; the host has /sys/fs/cgroup under /sys */
+  drop_mount(fx.running, "/sys/fs/cgroup");
+  judge();
+  expect_fail("config.mount-options.rbind", "/sys/fs/cgroup missing");
+
+  add_spec_mount("{'destination': '/var', 'type': 'bind', 'source': '/sys', 'options': ['bind']}");
+  add_mount("/var", "sysfs", "rw", "rw", "");
+  judge();
+  expect_pass("config.mount-options.bind", "nothing mounted under /var");
+  add_mount("/var/fs/cgroup", "tmpfs", "rw", "rw", "");
+  judge();
+  const struct nsc_verdict *v =
+      expect_fail("config.mount-options.bind", "a mount at /var/fs/cgroup");
+  cr_expect(strstr(v->expected, "nothing under it"), "%s", v->expected);
+}
+
+Test(judge, bind_by_option_whatever_the_type)
+{
+  add_spec_mount("{'destination': '/var', 'type': 'none', 'source': '/sys', 'options': ['rbind']}");
+  add_mount("/var", "sysfs", "rw", "rw", "");
+  add_mount("/var/fs/cgroup", "tmpfs", "rw", "rw", "");
+  judge();
+  expect_pass("config.mounts.bind-by-option", "sysfs at /var");
+  cr_expect_eq(count("config.mount-options.rbind", NSC_PASS), 2);
+  set_mount_key(fx.probe, "/var", "fstype", "none");
+  judge();
+  expect_fail("config.mounts.bind-by-option", "none at /var");
+  /* without the harness's own mounts nothing tells what the source is */
+  json_object_del(fx.self, "mounts");
+  judge();
+  expect_skip("config.mounts.bind-by-option", "harness's mounts");
+}
+
+Test(judge, rootfs_propagation)
+{
+  static const struct {
+    const char *value, *prop;
+    bool ok;
+  } cases[] = {
+      {"shared", "shared:5", true},
+      {"shared", "", false},
+      {"private", "", true},
+      {"private", "master:2", false},
+      {"unbindable", "unbindable", true},
+      {"unbindable", "", false},
+      {"slave", "master:2", true},
+      {"slave", "", true},
+      {"slave", "shared:4 master:2", false},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    json_object_set_new(json_object_get(fx.config, "linux"), "rootfsPropagation",
+                        json_string(cases[i].value));
+    set_mount_key(fx.probe, "/", "propagation", cases[i].prop);
+    set_mount_key(fx.running, "/", "propagation", cases[i].prop);
+    judge();
+    cr_expect_eq(
+        count("config-linux.rootfs-propagation.applied", cases[i].ok ? NSC_PASS : NSC_FAIL), 1,
+        "%s with \"%s\"", cases[i].value, cases[i].prop);
+  }
+  /* on a shared host a slave must show its master */
+  set_mount_key(fx.self, "/", "propagation", "shared:1");
+  set_mount_key(fx.probe, "/", "propagation", "");
+  set_mount_key(fx.running, "/", "propagation", "");
+  judge();
+  expect_fail("config-linux.rootfs-propagation.applied", "/: \"\"");
+  /* an older producer without propagation fields */
+  json_object_set_new(json_object_get(fx.config, "linux"), "rootfsPropagation",
+                      json_string("shared"));
+  json_decref(fx.running);
+  fx.running = NULL;
+  json_t *root = json_array_get(json_object_get(fx.probe, "mounts"), 0);
+  json_object_del(root, "propagation");
+  judge();
+  expect_skip("config-linux.rootfs-propagation.applied", "no propagation fields");
+}
+
+/* ---- /dev, sysctl, time offsets, personality -------------------------------------------- */
+
+static void set_dev(const char *name, const char *text)
+{
+  json_object_set_new(json_object_get(fx.probe, "dev"), name, J(text));
+}
+
+Test(judge, default_devices)
+{
+  set_dev("null", "{'type': 'f', 'mode': '0644'}");
+  set_dev("zero", "{'type': 'c', 'major': 1, 'minor': 3, 'mode': '0666', 'open': 0}");
+  set_dev("full", "{'type': 'c', 'major': 1, 'minor': 7, 'mode': '0000', 'open': 13}");
+  set_dev("random", "{'type': 'missing'}");
+  /* a link to the device is the device, as a program opening it finds it */
+  set_dev("urandom", "{'type': 'l', 'link': '/dev/.host/urandom', 'open': 0, 'resolved': "
+                     "{'type': 'c', 'major': 1, 'minor': 9}}");
+  judge();
+  expect_fail("config-linux.default-devices.null", "type f");
+  expect_fail("config-linux.default-devices.zero", "c 1:3");
+  expect_fail("config-linux.default-devices.full", "EACCES");
+  expect_fail("config-linux.default-devices.random", "missing");
+  expect_pass("config-linux.default-devices.urandom", "a link to /dev/.host/urandom");
+  /* /dev/tty without a controlling terminal: ENXIO is the device answering */
+  expect_pass("config-linux.default-devices.tty", "ENXIO");
+  set_dev("tty", "{'type': 'c', 'major': 5, 'minor': 0, 'open': 2}");
+  judge();
+  expect_fail("config-linux.default-devices.tty", "ENOENT");
+}
+
+Test(judge, ptmx_is_the_containers_own)
+{
+  set_dev("ptmx", "{'type': 'l', 'link': '../dev/pts/./ptmx'}");
+  judge();
+  expect_pass("config-linux.default-devices.ptmx", "a link to ../dev/pts/./ptmx");
+  set_dev("ptmx", "{'type': 'c', 'major': 5, 'minor': 2, 'mode': '0666', 'fs': '0:30'}");
+  judge();
+  expect_pass("config-linux.default-devices.ptmx", "on file system 0:30");
+  /* the host's /dev/ptmx bound in: another devpts */
+  set_dev("ptmx", "{'type': 'c', 'major': 5, 'minor': 2, 'mode': '0666', 'fs': '0:6'}");
+  judge();
+  expect_fail("config-linux.default-devices.ptmx", "/dev/pts on 0:30");
+  set_dev("ptmx", "{'type': 'l', 'link': '/dev/pts/0'}");
+  judge();
+  expect_fail("config-linux.default-devices.ptmx", "a link to /dev/pts/0");
+}
+
+Test(judge, dev_symlinks)
+{
+  set_dev("fd", "{'type': 'l', 'link': '../proc/self/fd'}");
+  set_dev("stdout", "{'type': 'c', 'major': 1, 'minor': 3}");
+  set_dev("stderr", "{'type': 'l', 'link': '/proc/self/fd/1'}");
+  judge();
+  expect_pass("runtime-linux.dev-symlinks.fd", "../proc/self/fd");
+  expect_fail("runtime-linux.dev-symlinks.stdout", "not a symlink");
+  expect_fail("runtime-linux.dev-symlinks.stderr", "/proc/self/fd/1");
+  /* a closed fd 0 has no /proc/self/fd/0 to link to */
+  json_array_remove(json_object_get(fx.probe, "fds"), 0);
+  judge();
+  expect_skip("runtime-linux.dev-symlinks.stdin", "fd 0 is not open");
+  json_object_del(fx.probe, "fds");
+  judge();
+  cr_expect_eq(count("runtime-linux.dev-symlinks.fd", NSC_SKIP), 1);
+}
+
+Test(judge, sysctl)
+{
+  json_object_set_new(json_object_get(fx.config, "linux"), "sysctl",
+                      J("{'kernel.msgmax': '12345', 'kernel.sem': '250 32000 32 128', "
+                        "'net.ipv4.ip_forward': '1', 'kernel.shmmni': '100'}"));
+  json_object_set_new(fx.probe, "sysctl",
+                      J("{'kernel.msgmax': '12345', 'kernel.sem': '250\\t32000\\t32\\t128', "
+                        "'net.ipv4.ip_forward': '0', 'kernel.shmmni': null}"));
+  judge();
+  expect_pass("config-linux.sysctl.applied", "\"12345\"");
+  expect_pass("config-linux.sysctl.applied", "\"250 32000 32 128\"");
+  expect_fail("config-linux.sysctl.applied", "\"0\"");
+  expect_fail("config-linux.sysctl.applied", "no such /proc/sys entry");
+  json_object_del(fx.probe, "sysctl");
+  judge();
+  cr_expect_eq(count("config-linux.sysctl.applied", NSC_SKIP), 4);
+}
+
+Test(judge, time_offsets_of_a_new_time_namespace)
+{
+  json_t *lnx = json_object_get(fx.config, "linux");
+  json_object_set_new(lnx, "timeOffsets",
+                      J("{'monotonic': {'secs': 100}, 'boottime': {'secs': 5, 'nanosecs': 7}}"));
+  json_object_set_new(fx.probe, "timens_offsets", J("{'monotonic': [100, 0], 'boottime': [5, 0]}"));
+  judge();
+  cr_expect_eq(count_all("config-linux.time-offsets.applied"), 0, "no time namespace, no check");
+  json_array_append_new(json_object_get(lnx, "namespaces"), J("{'type': 'time'}"));
+  judge();
+  expect_pass("config-linux.time-offsets.applied", "100 s 0 ns");
+  const struct nsc_verdict *v = expect_fail("config-linux.time-offsets.applied", "5 s 0 ns");
+  cr_expect_str_eq(v->expected, "boottime offset 5 s 7 ns");
+}
+
+Test(judge, personality_domain)
+{
+  json_t *lnx = json_object_get(fx.config, "linux");
+  json_object_set_new(lnx, "personality", J("{'domain': 'LINUX32'}"));
+  json_object_set_new(fx.probe, "personality", json_integer(0x0008));
+  judge();
+  expect_pass("config-linux.personality.domain", "domain 0x8");
+  json_object_set_new(fx.probe, "personality", json_integer(0x0400000));
+  judge();
+  expect_fail("config-linux.personality.domain", "domain 0x0");
+  json_object_set_new(lnx, "personality", J("{'domain': 'LINUX'}"));
+  judge();
+  expect_pass("config-linux.personality.domain", "persona 0x400000");
 }
 
 /* ---- the created view ------------------------------------------------------------------ */

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -975,4 +976,265 @@ Test(nsprobe, wait_as_pid_1_ends_on_sigterm)
   probe_read(&p, false, TIMEOUT_MS);
   probe_finish(&p);
   cr_assert_eq(p.status, 0, "nsprobe as pid 1 exited %d; stderr: %s", p.status, p.err);
+}
+
+/* ---- /dev ------------------------------------------------------------------------- */
+
+static const char *const dev_names[] = {"null",  "zero",    "full",  "random", "urandom",
+                                        "tty",   "console", "ptmx",  "pts",    "fd",
+                                        "stdin", "stdout",  "stderr"};
+
+static const char *type_letter(mode_t m)
+{
+  return S_ISCHR(m)    ? "c"
+         : S_ISBLK(m)  ? "b"
+         : S_ISLNK(m)  ? "l"
+         : S_ISDIR(m)  ? "d"
+         : S_ISFIFO(m) ? "p"
+         : S_ISSOCK(m) ? "s"
+                       : "f";
+}
+
+/* Every entry as lstat and readlink show it to the test. */
+Test(nsprobe, dev_entries_as_lstat_shows_them)
+{
+  static const char *const args[] = {NULL};
+  json_t *j = run_probe(args, NULL, 0);
+  json_t *dev = get(j, "dev");
+  cr_assert_eq(json_object_size(dev), sizeof(dev_names) / sizeof(dev_names[0]));
+  for (size_t i = 0; i < sizeof(dev_names) / sizeof(dev_names[0]); i++) {
+    char path[64];
+    snprintf(path, sizeof(path), "/dev/%s", dev_names[i]);
+    json_t *e = get(dev, dev_names[i]);
+    struct stat st;
+    if (lstat(path, &st) < 0) {
+      cr_assert_str_eq(get_str(e, "type"), "missing", "%s", path);
+      continue;
+    }
+    cr_assert_str_eq(get_str(e, "type"), type_letter(st.st_mode), "%s", path);
+    char mode[8];
+    snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
+    cr_assert_str_eq(get_str(e, "mode"), mode, "%s", path);
+    cr_assert_eq(get_int(e, "uid"), st.st_uid, "%s", path);
+    cr_assert_eq(get_int(e, "gid"), st.st_gid, "%s", path);
+    char fs[32];
+    snprintf(fs, sizeof(fs), "%u:%u", major(st.st_dev), minor(st.st_dev));
+    cr_assert_str_eq(get_str(e, "fs"), fs, "%s", path);
+    if (S_ISCHR(st.st_mode)) {
+      cr_assert_eq(get_int(e, "major"), major(st.st_rdev), "%s", path);
+      cr_assert_eq(get_int(e, "minor"), minor(st.st_rdev), "%s", path);
+    }
+    if (S_ISLNK(st.st_mode)) {
+      char target[PATH_MAX];
+      ssize_t n = readlink(path, target, sizeof(target) - 1);
+      cr_assert_gt(n, 0);
+      target[n] = '\0';
+      cr_assert_str_eq(get_str(e, "link"), target, "%s", path);
+      cr_assert(json_is_object(get(e, "resolved")), "%s", path);
+    }
+  }
+  /* the probe opened /dev/null read-write */
+  cr_assert_eq(get_int(get(dev, "null"), "open"), 0);
+  json_decref(j);
+}
+
+/* A /dev of the test's making, in a mount namespace that dies with the probe:
+ * a regular file for null, a node for zero, a dangling ptmx link, fd a link
+ * to a directory, the rest missing. */
+static void private_dev(void *ctx)
+{
+  if (unshare(CLONE_NEWNS) < 0)
+    child_die("unshare(CLONE_NEWNS)");
+  if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+    child_die("make / private");
+  if (mount("nsprobe dev", "/dev", "tmpfs", MS_NOSUID, "size=64k,mode=755") < 0)
+    child_die("mount tmpfs on /dev");
+  int fd = open("/dev/null", O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    child_die("create /dev/null");
+  close(fd);
+  if (mknod("/dev/zero", S_IFCHR | 0604, makedev(1, 5)) < 0)
+    child_die("mknod /dev/zero");
+  if (symlink("pts/ptmx", "/dev/ptmx") < 0 || symlink("/proc/self/fd", "/dev/fd") < 0)
+    child_die("symlink");
+}
+
+Test(nsprobe, dev_entries_of_a_made_up_dev)
+{
+  static const char *const args[] = {NULL};
+  struct spawn_opts o = {.setup = private_dev};
+  json_t *j = run_probe(args, &o, 0);
+  json_t *dev = get(j, "dev");
+  json_t *null = get(dev, "null");
+  cr_assert_str_eq(get_str(null, "type"), "f");
+  cr_assert_str_eq(get_str(null, "mode"), "0640");
+  cr_assert_null(json_object_get(null, "open"), "a regular file is not opened");
+  json_t *zero = get(dev, "zero");
+  cr_assert_str_eq(get_str(zero, "type"), "c");
+  cr_assert_eq(get_int(zero, "major"), 1);
+  cr_assert_eq(get_int(zero, "minor"), 5);
+  cr_assert_str_eq(get_str(zero, "mode"), "0604");
+  cr_assert_eq(get_int(zero, "open"), 0, "root opens a 0604 node read-write");
+  json_t *ptmx = get(dev, "ptmx");
+  cr_assert_str_eq(get_str(ptmx, "type"), "l");
+  cr_assert_str_eq(get_str(ptmx, "link"), "pts/ptmx");
+  cr_assert_str_eq(get_str(get(ptmx, "resolved"), "type"), "missing");
+  json_t *fd = get(dev, "fd");
+  cr_assert_str_eq(get_str(fd, "link"), "/proc/self/fd");
+  cr_assert_str_eq(get_str(get(fd, "resolved"), "type"), "d");
+  static const char *const missing[] = {"full", "random", "urandom", "tty",   "console",
+                                        "pts",  "stdin",  "stdout",  "stderr"};
+  for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++)
+    cr_assert_str_eq(get_str(get(dev, missing[i]), "type"), "missing", "%s", missing[i]);
+  json_decref(j);
+}
+
+/* ---- sysctl, time offsets, personality ------------------------------------------------ */
+
+Test(nsprobe, sysctl_keys_read_back)
+{
+  static const char *const args[] = {"--sysctl",
+                                     "kernel.ostype",
+                                     "--sysctl=kernel.msgmax",
+                                     "--sysctl",
+                                     "kernel.nsprobe_no_such_key",
+                                     NULL};
+  json_t *j = run_probe(args, NULL, 0);
+  json_t *sysctl = get(j, "sysctl");
+  cr_assert_eq(json_object_size(sysctl), 3);
+  cr_assert_str_eq(get_str(sysctl, "kernel.ostype"), "Linux");
+  char *msgmax = slurp("/proc/sys/kernel/msgmax");
+  cr_assert_str_eq(get_str(sysctl, "kernel.msgmax"), trim_newlines(msgmax));
+  free(msgmax);
+  cr_assert(json_is_null(get(sysctl, "kernel.nsprobe_no_such_key")));
+  json_decref(j);
+  /* without --sysctl there is no sysctl key */
+  static const char *const none[] = {NULL};
+  j = run_probe(none, NULL, 0);
+  cr_assert_null(json_object_get(j, "sysctl"));
+  json_decref(j);
+}
+
+Test(nsprobe, sysctl_keys_are_checked)
+{
+  static const char *const dots[] = {"--sysctl", "kernel..ostype", NULL};
+  expect_usage_error(dots, "kernel..ostype");
+  static const char *const slash[] = {"--sysctl", "../../etc/passwd", NULL};
+  expect_usage_error(slash, "../../etc/passwd");
+  static const char *const empty[] = {"--sysctl", NULL};
+  expect_usage_error(empty, "--sysctl");
+}
+
+/* A new time namespace with offsets, entered at execve of the probe. */
+static void time_offsets(void *ctx)
+{
+  if (unshare(CLONE_NEWTIME) < 0)
+    child_die("unshare(CLONE_NEWTIME)");
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  static const char text[] = "monotonic 86400 5\nboottime 7 0\n";
+  if (fd < 0 || write(fd, text, sizeof(text) - 1) != (ssize_t)sizeof(text) - 1)
+    child_die("write timens_offsets");
+  close(fd);
+}
+
+Test(nsprobe, time_offsets_of_its_time_namespace)
+{
+  static const char *const args[] = {NULL};
+  json_t *j = run_probe(args, NULL, 0);
+  json_t *offsets = get(j, "timens_offsets");
+  static const long long zero[] = {0, 0};
+  assert_int_array(get(offsets, "monotonic"), zero, 2, "monotonic");
+  assert_int_array(get(offsets, "boottime"), zero, 2, "boottime");
+  json_decref(j);
+
+  struct spawn_opts o = {.setup = time_offsets};
+  j = run_probe(args, &o, 0);
+  offsets = get(j, "timens_offsets");
+  static const long long mono[] = {86400, 5}, boot[] = {7, 0};
+  assert_int_array(get(offsets, "monotonic"), mono, 2, "monotonic");
+  assert_int_array(get(offsets, "boottime"), boot, 2, "boottime");
+  json_t *ns = get(j, "ns");
+  cr_assert_str_eq(get_str(ns, "time"), get_str(ns, "time_for_children"));
+  json_decref(j);
+}
+
+static void linux32(void *ctx)
+{
+  if (personality(PER_LINUX32) < 0)
+    child_die("personality");
+}
+
+Test(nsprobe, personality_read_without_change)
+{
+  static const char *const args[] = {NULL};
+  json_t *j = run_probe(args, NULL, 0);
+  cr_assert_eq(get_int(j, "personality"), personality(0xffffffff));
+  json_decref(j);
+  struct spawn_opts o = {.setup = linux32};
+  j = run_probe(args, &o, 0);
+  cr_assert_eq(get_int(j, "personality") & 0xff, PER_LINUX32);
+  json_decref(j);
+}
+
+/* ---- propagation of the mounts ---------------------------------------------------------- */
+
+static void shared_and_unbindable(void *ctx)
+{
+  const char *dir = ctx;
+  char a[PATH_MAX], b[PATH_MAX];
+  snprintf(a, sizeof(a), "%s/a", dir);
+  snprintf(b, sizeof(b), "%s/b", dir);
+  if (unshare(CLONE_NEWNS) < 0)
+    child_die("unshare(CLONE_NEWNS)");
+  if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
+    child_die("make / private");
+  if (mount("nsprobe a", a, "tmpfs", 0, "size=64k") < 0 ||
+      mount("nsprobe b", b, "tmpfs", 0, "size=64k") < 0)
+    child_die("mount tmpfs");
+  if (mount(NULL, a, NULL, MS_SHARED, NULL) < 0 || mount(NULL, b, NULL, MS_UNBINDABLE, NULL) < 0)
+    child_die("set propagation");
+}
+
+static json_t *mount_with_source(json_t *mounts, const char *source)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m)
+  {
+    if (strcmp(get_str(m, "source"), source) == 0)
+      return m;
+  }
+  cr_assert_fail("no mount of %s", source);
+  return NULL;
+}
+
+Test(nsprobe, mount_propagation_fields)
+{
+  char dir[PATH_MAX], a[PATH_MAX + 2], b[PATH_MAX + 2];
+  snprintf(dir, sizeof(dir), "/tmp/nsprobe-prop-XXXXXX");
+  cr_assert_not_null(mkdtemp(dir));
+  remember(dir);
+  snprintf(a, sizeof(a), "%s/a", dir);
+  snprintf(b, sizeof(b), "%s/b", dir);
+  cr_assert_eq(mkdir(a, 0755), 0);
+  remember(a);
+  cr_assert_eq(mkdir(b, 0755), 0);
+  remember(b);
+  static const char *const args[] = {NULL};
+  struct spawn_opts o = {.setup = shared_and_unbindable, .ctx = dir};
+  json_t *j = run_probe(args, &o, 0);
+  json_t *mounts = get(j, "mounts");
+  const char *pa = get_str(mount_with_source(mounts, "nsprobe a"), "propagation");
+  cr_assert(strncmp(pa, "shared:", 7) == 0 && !strchr(pa, ' '), "a: \"%s\"", pa);
+  cr_assert_str_eq(get_str(mount_with_source(mounts, "nsprobe b"), "propagation"), "unbindable");
+  /* the rest of the namespace was made private */
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m)
+  {
+    const char *src = get_str(m, "source");
+    if (strcmp(src, "nsprobe a") && strcmp(src, "nsprobe b"))
+      cr_assert_str_eq(get_str(m, "propagation"), "", "%s", get_str(m, "mount_point"));
+  }
+  json_decref(j);
 }

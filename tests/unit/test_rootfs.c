@@ -980,3 +980,39 @@ Test(rootfs, nonrecursive_private_still_pivots)
   struct child_opts o = {0};
   run_child(&o, shared_host_receives_container_mounts);
 }
+
+/* rootfsPropagation is the propagation of the container's root mount itself,
+ * as /proc/self/mountinfo shows it after the pivot. */
+static int root_mount_propagation(void)
+{
+  struct mount_plan mounts[N_STD_MOUNTS];
+  memcpy(mounts, std_mounts, sizeof(std_mounts));
+  struct plan p;
+  plan_init(&p, mounts, N_STD_MOUNTS);
+  p.rootfs_propagation = propagation_under_test;
+  p.readonly_paths = readonly; /* binds, which an unbindable / would refuse */
+  struct nsrt_err err = {0};
+  CHECK_OK(rootfs_prepare(&p, &err), &err);
+  CHECK_OK(rootfs_enter(&p, &err), &err);
+  CHECK(errno_of_create("/etc/ro/x") == EROFS, "/etc/ro is writable");
+  const char *line = mount_line_at("/");
+  if (propagation_under_test & MS_SHARED)
+    CHECK(strstr(line, " shared:") != NULL, "/ is not shared: %s", line);
+  if (propagation_under_test & MS_UNBINDABLE)
+    CHECK(strstr(line, " unbindable") != NULL, "/ is not unbindable: %s", line);
+  return 0;
+}
+
+Test(rootfs, shared_rootfs_propagation_reaches_the_new_root)
+{
+  propagation_under_test = MS_SHARED;
+  struct child_opts o = {.flags = CLONE_NEWIPC};
+  run_child(&o, root_mount_propagation);
+}
+
+Test(rootfs, unbindable_rootfs_propagation_reaches_the_new_root)
+{
+  propagation_under_test = MS_UNBINDABLE;
+  struct child_opts o = {.flags = CLONE_NEWIPC};
+  run_child(&o, root_mount_propagation);
+}
