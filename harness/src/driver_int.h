@@ -25,7 +25,8 @@ struct case_ctx {
   json_t *config;
   json_t *targets;
   int probe_fd;
-  pid_t pid; /* the container's init, once known */
+  pid_t pid;    /* the container's init, once known */
+  bool deleted; /* the case's own delete removed the container */
 };
 
 /* A verdict of this case; actual is formatted. */
