@@ -1,6 +1,7 @@
 #include "holder.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -162,9 +164,22 @@ void nsc_holder_stop(struct nsc_holder *h)
   if (h->pid > 0)
     kill_and_reap(h->pid, h->pidfd);
   /* Orphaned by the holder, the namespace's init is ours (we are a
-   * subreaper); it may not have noticed yet. */
-  if (h->ns_init > 0)
-    kill_and_reap(h->ns_init, -1);
+   * subreaper).  As it dies it waits for every process of its namespace to
+   * be reaped -- a container's init among them, also reparented to us -- so
+   * reap whatever dies until it is gone, with a bound. */
+  if (h->ns_init > 0) {
+    kill(h->ns_init, SIGKILL);
+    for (int waited = 0; waited < HOLDER_TIMEOUT_MS; waited += 5) {
+      int status;
+      pid_t r;
+      bool init_gone = false;
+      while ((r = waitpid(-1, &status, WNOHANG)) > 0)
+        init_gone |= r == h->ns_init;
+      if (init_gone || (r < 0 && errno == ECHILD))
+        break;
+      sleep_ms(5);
+    }
+  }
   h->ns_init = 0;
   if (h->pidfd >= 0)
     close(h->pidfd);
