@@ -158,6 +158,16 @@ static void emit_pids(void)
   }
 }
 
+/* The probe's own argv, as the runtime passed it to execve. */
+static void emit_argv(int argc, char **argv)
+{
+  json_key("argv");
+  json_arr_begin();
+  for (int i = 0; i < argc; i++)
+    json_str(argv[i]);
+  json_arr_end();
+}
+
 /* real, effective, saved from the syscall; fs only from status (the 4th value). */
 static void emit_ids(const char *name, const char *status_name, const unsigned ids[3])
 {
@@ -699,6 +709,7 @@ int main(int argc, char **argv)
 
   json_obj_begin();
   emit_pids();
+  emit_argv(argc, argv);
   emit_creds();
   emit_caps();
   emit_security();

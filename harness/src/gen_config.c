@@ -213,7 +213,7 @@ static json_t *rlimits(bool *ok, int value)
  * are set and before waiting for start: runc opens its exec fifo, nsrt
  * accepts on its socket); everything else fails with EPERM. */
 // clang-format off
-static const char *const seccomp_allowed[] = {
+const char *const gen_seccomp_allowed[] = {
     "accept", "accept4", "access", "arch_prctl", "brk", "capget", "capset", "chdir",
     "clock_gettime", "clock_nanosleep", "clone", "clone3", "close", "close_range", "dup", "dup2",
     "dup3", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "execve", "execveat",
@@ -231,6 +231,7 @@ static const char *const seccomp_allowed[] = {
     "wait4", "waitid", "write", "writev",
 };
 // clang-format on
+const size_t gen_seccomp_allowed_count = ARRAY_SIZE(gen_seccomp_allowed);
 
 /* The syscall nsprobe calls to see the filter act (--seccomp-probe). */
 static const char *seccomp_probe(int value)
@@ -248,7 +249,7 @@ static json_t *seccomp(bool *ok, int value)
   }
   return json_pack("{s:s, s:i, s:[{s:o, s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
                    "defaultErrnoRet", 1, "syscalls", "names",
-                   gen_strings(ok, seccomp_allowed, ARRAY_SIZE(seccomp_allowed)), "action",
+                   gen_strings(ok, gen_seccomp_allowed, gen_seccomp_allowed_count), "action",
                    "SCMP_ACT_ALLOW");
 }
 

@@ -110,6 +110,11 @@ json_t *gen_strings(bool *ok, const char *const *v, size_t n);
 
 json_t *gen_rlimit(const char *type, json_int_t soft, json_int_t hard);
 
+/* The syscalls a seccomp allow list must let through for nsprobe to run and
+ * report (gen_config.c); chmod is not among them. */
+extern const char *const gen_seccomp_allowed[];
+extern const size_t gen_seccomp_allowed_count;
+
 /* The config.json of a complete valid row (gen_config.c).  layout, when
  * given, draws the order of the namespace entries.  *probe is the syscall of
  * nsprobe's --seccomp-probe, or NULL.  NULL when out of memory. */

@@ -48,6 +48,18 @@ enum neg {
   NEG_PERSONALITY_FLAGS,
   NEG_MASKED_RELATIVE,
   NEG_READONLY_RELATIVE,
+  NEG_ROOT_MISSING,
+  NEG_SECCOMP_ACTION,
+  NEG_SECCOMP_ARCH,
+  NEG_SECCOMP_FLAG,
+  NEG_SECCOMP_NAMES_EMPTY,
+  NEG_SECCOMP_ERRNO_KILL,
+  NEG_SECCOMP_METADATA,
+  NEG_SECCOMP_OPERATOR,
+  NEG_DEVICE_TYPE,
+  NEG_SCHEDULER_POLICY,
+  NEG_IO_PRIORITY_CLASS,
+  NEG_MEMORY_POLICY_MODE,
   NEG_COUNT
 };
 
@@ -86,7 +98,54 @@ static const struct {
     [NEG_MASKED_RELATIVE] = {"masked-path-relative", "a maskedPaths entry that is not absolute"},
     [NEG_READONLY_RELATIVE] = {"readonly-path-relative",
                                "a readonlyPaths entry that is not absolute"},
+    [NEG_ROOT_MISSING] = {"root-missing", "no root at all"},
+    [NEG_SECCOMP_ACTION] = {"seccomp-action-unknown", "a seccomp rule action SCMP_ACT_BANANA"},
+    [NEG_SECCOMP_ARCH] = {"seccomp-arch-unknown", "a seccomp architecture SCMP_ARCH_BANANA"},
+    [NEG_SECCOMP_FLAG] = {"seccomp-flag-unknown", "a seccomp flag SECCOMP_FILTER_FLAG_BANANA"},
+    [NEG_SECCOMP_NAMES_EMPTY] = {"seccomp-names-empty", "a seccomp rule with no syscall names"},
+    [NEG_SECCOMP_ERRNO_KILL] = {"seccomp-errno-kill",
+                                "errnoRet on a seccomp rule whose action is SCMP_ACT_KILL"},
+    [NEG_SECCOMP_METADATA] = {"seccomp-metadata-no-listener",
+                              "seccomp listenerMetadata without listenerPath"},
+    [NEG_SECCOMP_OPERATOR] = {"seccomp-operator-unknown",
+                              "a seccomp argument comparison with operator SCMP_CMP_BANANA"},
+    [NEG_DEVICE_TYPE] = {"device-type-unknown", "a linux.devices entry of type \"x\""},
+    [NEG_SCHEDULER_POLICY] = {"scheduler-policy-unknown",
+                              "a 1.3.0 config with scheduler policy SCHED_BANANA"},
+    [NEG_IO_PRIORITY_CLASS] = {"io-priority-class-unknown",
+                               "a 1.3.0 config with ioPriority class IOPRIO_CLASS_BANANA"},
+    [NEG_MEMORY_POLICY_MODE] = {"memory-policy-mode-unknown",
+                                "a 1.3.0 config with memoryPolicy mode MPOL_BANANA"},
 };
+
+/* The release that defines scheduler, ioPriority and memoryPolicy: a config
+ * of an older one may carry them as unknown properties, to be ignored. */
+#define NEWER_VERSION "1.3.0"
+
+/* A valid filter the seccomp negatives break: mkdir and mkdirat fail with
+ * EPERM, and chmod when its mode argument is 0700. */
+static json_t *seccomp_base(void)
+{
+  return json_pack("{s:s, s:[s], s:[], s:[{s:[s,s], s:s, s:i}, {s:[s], s:s, s:[{s:i, s:i, s:s}]}]}",
+                   "defaultAction", "SCMP_ACT_ALLOW", "architectures", "SCMP_ARCH_X86_64", "flags",
+                   "syscalls", "names", "mkdir", "mkdirat", "action", "SCMP_ACT_ERRNO", "errnoRet",
+                   1, "names", "chmod", "action", "SCMP_ACT_ERRNO", "args", "index", 1, "value",
+                   0700, "op", "SCMP_CMP_EQ");
+}
+
+/* Add the valid filter to cfg and return it, or NULL when out of memory. */
+static json_t *add_seccomp(json_t *lnx)
+{
+  json_t *sc = seccomp_base();
+  if (!sc || json_object_set_new(lnx, "seccomp", sc) < 0)
+    return NULL;
+  return sc;
+}
+
+static json_t *seccomp_rule(json_t *sc, size_t i)
+{
+  return json_array_get(json_object_get(sc, "syscalls"), i);
+}
 
 /* The namespace entry of this type, and its index in the list. */
 static json_t *ns_entry(json_t *list, const char *type, size_t *index)
@@ -194,7 +253,64 @@ static const char *break_config(enum neg which, json_t *cfg)
   case NEG_READONLY_RELATIVE:
     ret = json_array_append_new(json_object_get(lnx, "readonlyPaths"), json_string("proc/sys"));
     return ret ? NULL : REQ("config-linux.readonly-paths.relative");
-  case NEG_COUNT:
+  case NEG_ROOT_MISSING:
+    ret = json_object_del(cfg, "root");
+    return ret ? NULL : REQ("config.root.required");
+  case NEG_DEVICE_TYPE:
+    ret = json_object_set_new(lnx, "devices",
+                              json_pack("[{s:s, s:s, s:i, s:i}]", "path", "/dev/nsconform0", "type",
+                                        "x", "major", 1, "minor", 3));
+    return ret ? NULL : REQ("config-linux.devices.invalid-type");
+  case NEG_SCHEDULER_POLICY:
+    ret = json_object_set_new(cfg, "ociVersion", json_string(NEWER_VERSION));
+    ret =
+        ret ? ret
+            : json_object_set_new(proc, "scheduler", json_pack("{s:s}", "policy", "SCHED_BANANA"));
+    return ret ? NULL : REQ("config.scheduler.invalid");
+  case NEG_IO_PRIORITY_CLASS:
+    ret = json_object_set_new(cfg, "ociVersion", json_string(NEWER_VERSION));
+    ret = ret ? ret
+              : json_object_set_new(
+                    proc, "ioPriority",
+                    json_pack("{s:s, s:i}", "class", "IOPRIO_CLASS_BANANA", "priority", 0));
+    return ret ? NULL : REQ("config.io-priority.invalid");
+  case NEG_MEMORY_POLICY_MODE:
+    ret = json_object_set_new(cfg, "ociVersion", json_string(NEWER_VERSION));
+    ret = ret ? ret
+              : json_object_set_new(lnx, "memoryPolicy", json_pack("{s:s}", "mode", "MPOL_BANANA"));
+    return ret ? NULL : REQ("config-linux.memory-policy.invalid");
+  default:
+    break;
+  }
+  json_t *sc = add_seccomp(lnx);
+  if (!sc)
+    return NULL;
+  switch (which) {
+  case NEG_SECCOMP_ACTION:
+    ret = json_object_set_new(seccomp_rule(sc, 0), "action", json_string("SCMP_ACT_BANANA"));
+    return ret ? NULL : REQ("config-linux.seccomp.unknown-action");
+  case NEG_SECCOMP_ARCH:
+    ret = json_array_append_new(json_object_get(sc, "architectures"),
+                                json_string("SCMP_ARCH_BANANA"));
+    return ret ? NULL : REQ("config-linux.seccomp.unknown-arch");
+  case NEG_SECCOMP_FLAG:
+    ret = json_array_append_new(json_object_get(sc, "flags"),
+                                json_string("SECCOMP_FILTER_FLAG_BANANA"));
+    return ret ? NULL : REQ("config-linux.seccomp.unknown-flag");
+  case NEG_SECCOMP_NAMES_EMPTY:
+    ret = json_object_set_new(seccomp_rule(sc, 0), "names", json_array());
+    return ret ? NULL : REQ("config-linux.seccomp.names-nonempty");
+  case NEG_SECCOMP_ERRNO_KILL:
+    ret = json_object_set_new(seccomp_rule(sc, 0), "action", json_string("SCMP_ACT_KILL"));
+    return ret ? NULL : REQ("config-linux.seccomp.errno-unsupported");
+  case NEG_SECCOMP_METADATA:
+    ret = json_object_set_new(sc, "listenerMetadata", json_string("nsconform"));
+    return ret ? NULL : REQ("config-linux.seccomp.metadata-without-listener");
+  case NEG_SECCOMP_OPERATOR:
+    ret = json_object_set_new(json_array_get(json_object_get(seccomp_rule(sc, 1), "args"), 0), "op",
+                              json_string("SCMP_CMP_BANANA"));
+    return ret ? NULL : REQ("config.valid-values.invalid");
+  default:
     break;
   }
   return NULL;

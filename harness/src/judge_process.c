@@ -525,8 +525,45 @@ static void judge_env(struct judge *j)
   nsc_judge_fact(j, REQ("config.process.env-applied"), "env", NULL, false, expected, eval_env, env);
 }
 
+/* ---- argv: the probe reports the argv it was executed with ---- */
+
+static enum judge_eval eval_argv(const json_t *value, bool outside, const void *arg,
+                                 struct judge_text *actual)
+{
+  if (!json_is_array(value)) {
+    nsc_judge_text_add(actual, "the probe reports no argv");
+    return JUDGE_NA;
+  }
+  size_t i;
+  json_t *a;
+  nsc_judge_text_add(actual, "[");
+  json_array_foreach(value, i, a)
+  {
+    nsc_judge_text_add(actual, "%s\"%s\"", i ? ", " : "",
+                       json_is_string(a) ? json_string_value(a) : "?");
+  }
+  nsc_judge_text_add(actual, "]");
+  return json_equal(value, arg) ? JUDGE_PASS : JUDGE_FAIL;
+}
+
+/* Only when the program is the probe (args[0] names nsprobe). */
+static void judge_argv(struct judge *j)
+{
+  const json_t *args = json_object_get(j->process, "args");
+  const char *prog = json_string_value(json_array_get(args, 0));
+  const char *base = prog ? strrchr(prog, '/') : NULL;
+  if (!prog || strcmp(base ? base + 1 : prog, "nsprobe") != 0)
+    return;
+  char expected[96];
+  snprintf(expected, sizeof(expected), "the %zu process.args entries, in order",
+           json_array_size(args));
+  nsc_judge_fact(j, REQ("config.process.args-applied"), "argv", NULL, false, expected, eval_argv,
+                 args);
+}
+
 void nsc_judge_process_misc(struct judge *j)
 {
+  judge_argv(j);
   if (json_is_true(json_object_get(j->process, "noNewPrivileges"))) {
     static const long long one = 1;
     nsc_judge_fact(j, REQ("config.linux-process.no-new-privileges"), "no_new_privs", NULL, true,

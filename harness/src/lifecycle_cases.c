@@ -436,6 +436,26 @@ static const struct procedure procedures[] = {
      nsc_lc_features_capabilities},
     {"features-seccomp", "every seccomp action, operator, arch and flag listed is accepted",
      nsc_lc_features_seccomp},
+    /* lifecycle_config.c */
+    {"args-lookup", "args[0] without a slash is found through PATH; argv is process.args",
+     nsc_lc_args_lookup},
+    {"root-relative", "a relative root.path is taken from the bundle directory",
+     nsc_lc_root_relative},
+    {"mounts-order", "two mounts at one destination: the later is on top", nsc_lc_mounts_order},
+    {"mount-destination-relative", "a relative mount destination is under the container's /",
+     nsc_lc_mount_destination_relative},
+    {"bind-source-relative", "a relative bind source is taken from the bundle directory",
+     nsc_lc_bind_source_relative},
+    {"unknown-properties", "properties the spec does not define are ignored",
+     nsc_lc_unknown_properties},
+    {"console-size-ignored", "consoleSize without a terminal is ignored",
+     nsc_lc_console_size_ignored},
+    {"seccomp-rule-kill", "a seccomp rule with SCMP_ACT_KILL_PROCESS kills the caller",
+     nsc_lc_seccomp_rule_kill},
+    {"seccomp-default-trace", "a seccomp defaultAction SCMP_ACT_TRACE applies to unlisted calls",
+     nsc_lc_seccomp_default_trace},
+    {"seccomp-args", "a seccomp rule with args applies only when the argument matches",
+     nsc_lc_seccomp_args},
 };
 
 size_t nsc_lifecycle_cases(struct nsc_case **out)

@@ -50,6 +50,11 @@ bool nsc_lc_append(const char *path, const char *line);
 /* "<dev>:<ino>" of path, following symlinks, or "" when it cannot be read. */
 const char *nsc_lc_file_id(const char *path, char *buf, size_t len);
 
+/* The path from directory from (absolute, no symlinks) to the absolute path
+ * to, as "../" up to / and then to without its leading slash; false when it
+ * does not fit in len (lifecycle_config.c). */
+bool nsc_lc_relative_path(const char *from, const char *to, char *buf, size_t len);
+
 /* The recording hook script (lifecycle_hooks.c): argv "<kind> <index>
  * [command...]", NSC_REC the directory it writes. */
 extern const char nsc_lc_hook_script[];
@@ -97,5 +102,17 @@ void nsc_lc_features_mount_options(struct case_ctx *x);
 void nsc_lc_features_namespaces(struct case_ctx *x);
 void nsc_lc_features_capabilities(struct case_ctx *x);
 void nsc_lc_features_seccomp(struct case_ctx *x);
+
+/* lifecycle_config.c */
+void nsc_lc_args_lookup(struct case_ctx *x);
+void nsc_lc_root_relative(struct case_ctx *x);
+void nsc_lc_mounts_order(struct case_ctx *x);
+void nsc_lc_mount_destination_relative(struct case_ctx *x);
+void nsc_lc_bind_source_relative(struct case_ctx *x);
+void nsc_lc_unknown_properties(struct case_ctx *x);
+void nsc_lc_console_size_ignored(struct case_ctx *x);
+void nsc_lc_seccomp_rule_kill(struct case_ctx *x);
+void nsc_lc_seccomp_default_trace(struct case_ctx *x);
+void nsc_lc_seccomp_args(struct case_ctx *x);
 
 #endif

@@ -319,6 +319,12 @@ static int parse_seccomp(const json_t *lnx, struct seccomp_plan *s, struct nsrt_
   if (listener && listener[0])
     return SPEC_FAIL(err, "linux.seccomp.listenerPath",
                      "\"%s\": seccomp listeners are not supported", listener);
+  const char *metadata = NULL;
+  if (spec_get_string(json_object_get(obj, "listenerMetadata"), "linux.seccomp.listenerMetadata",
+                      false, &metadata, err) < 0)
+    return -1;
+  if (metadata && (!listener || !listener[0]))
+    return SPEC_FAIL(err, "linux.seccomp.listenerMetadata", "given without listenerPath");
   if (spec_get_string_array(json_object_get(obj, "architectures"), "linux.seccomp.architectures",
                             STR_ANY, &s->architectures, err) < 0 ||
       check_names(s->architectures, "linux.seccomp.architectures", seccomp_arch_check,

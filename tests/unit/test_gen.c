@@ -858,6 +858,56 @@ static void repair(const char *slug, json_t *cfg, const json_t *base)
     cr_assert_str_neq(path, "rootfs");
     cr_assert_neq(access(path, F_OK), 0);
     json_object_set_new(json_object_get(cfg, "root"), "path", json_string("rootfs"));
+  } else if (strcmp(slug, "device-type-unknown") == 0) {
+    cr_assert_null(json_object_get(blnx, "devices"));
+    cr_assert_str_eq(jstr(json_array_get(json_object_get(lnx, "devices"), 0), "type"), "x");
+    json_object_del(lnx, "devices");
+  } else if (strcmp(slug, "scheduler-policy-unknown") == 0 ||
+             strcmp(slug, "io-priority-class-unknown") == 0 ||
+             strcmp(slug, "memory-policy-mode-unknown") == 0) {
+    /* the fields are of 1.2.0 and later: the case says so */
+    cr_assert_str_eq(jstr(cfg, "ociVersion"), "1.3.0");
+    cr_assert_str_neq(jstr(base, "ociVersion"), "1.3.0");
+    json_object_set(cfg, "ociVersion", json_object_get(base, "ociVersion"));
+    if (slug[0] == 's') {
+      cr_assert_str_eq(jstr(json_object_get(proc, "scheduler"), "policy"), "SCHED_BANANA");
+      json_object_del(proc, "scheduler");
+    } else if (slug[0] == 'i') {
+      cr_assert_str_eq(jstr(json_object_get(proc, "ioPriority"), "class"), "IOPRIO_CLASS_BANANA");
+      json_object_del(proc, "ioPriority");
+    } else {
+      cr_assert_str_eq(jstr(json_object_get(lnx, "memoryPolicy"), "mode"), "MPOL_BANANA");
+      json_object_del(lnx, "memoryPolicy");
+    }
+  } else if (strcmp(slug, "root-missing") == 0) {
+    cr_assert_null(json_object_get(cfg, "root"));
+    json_object_set(cfg, "root", json_object_get(base, "root"));
+  } else if (strncmp(slug, "seccomp-", 8) == 0) {
+    const json_t *sc = json_object_get(lnx, "seccomp");
+    const json_t *rules = json_object_get(sc, "syscalls");
+    const json_t *r0 = json_array_get(rules, 0), *r1 = json_array_get(rules, 1);
+    const json_t *archs = json_object_get(sc, "architectures"),
+                 *flags = json_object_get(sc, "flags");
+    cr_assert_null(json_object_get(blnx, "seccomp"));
+    if (strcmp(slug, "seccomp-action-unknown") == 0)
+      cr_assert_str_eq(jstr(r0, "action"), "SCMP_ACT_BANANA");
+    else if (strcmp(slug, "seccomp-arch-unknown") == 0)
+      cr_assert_str_eq(json_string_value(json_array_get(archs, json_array_size(archs) - 1)),
+                       "SCMP_ARCH_BANANA");
+    else if (strcmp(slug, "seccomp-flag-unknown") == 0)
+      cr_assert_str_eq(json_string_value(json_array_get(flags, 0)), "SECCOMP_FILTER_FLAG_BANANA");
+    else if (strcmp(slug, "seccomp-names-empty") == 0)
+      cr_assert_eq(json_array_size(json_object_get(r0, "names")), 0);
+    else if (strcmp(slug, "seccomp-errno-kill") == 0)
+      cr_assert(!strcmp(jstr(r0, "action"), "SCMP_ACT_KILL") && json_object_get(r0, "errnoRet"));
+    else if (strcmp(slug, "seccomp-metadata-no-listener") == 0)
+      cr_assert(json_object_get(sc, "listenerMetadata") && !json_object_get(sc, "listenerPath"));
+    else if (strcmp(slug, "seccomp-operator-unknown") == 0)
+      cr_assert_str_eq(jstr(json_array_get(json_object_get(r1, "args"), 0), "op"),
+                       "SCMP_CMP_BANANA");
+    else
+      cr_assert_fail("negative %s has no check in this test", slug);
+    json_object_del(lnx, "seccomp");
   } else {
     cr_assert_fail("negative %s has no check in this test", slug);
   }
@@ -891,6 +941,18 @@ Test(gen, negatives_break_the_base_in_one_way)
       "personality-flags",
       "masked-path-relative",
       "readonly-path-relative",
+      "root-missing",
+      "seccomp-action-unknown",
+      "seccomp-arch-unknown",
+      "seccomp-flag-unknown",
+      "seccomp-names-empty",
+      "seccomp-errno-kill",
+      "seccomp-metadata-no-listener",
+      "seccomp-operator-unknown",
+      "device-type-unknown",
+      "scheduler-policy-unknown",
+      "io-priority-class-unknown",
+      "memory-policy-mode-unknown",
   };
   struct nsrt_err err = {0};
   json_t *base = NULL;

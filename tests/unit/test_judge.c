@@ -176,6 +176,7 @@ static json_t *base_probe(void)
   json_object_set_new(p, "domainname", json_string("d1"));
   json_object_set_new(p, "cwd", json_string("/tmp"));
   json_object_set_new(p, "env", J("['HOME=/', 'A=b=c', 'PATH=/bin']"));
+  json_object_set_new(p, "argv", J("['/nsprobe', '--wait', '--seccomp-probe', 'mkdir']"));
   json_object_set_new(p, "seccomp_probe", J("{'syscall': 'mkdir', 'ret': -1, 'errno': 38}"));
   json_object_set_new(p, "dev", base_dev());
   return p;
@@ -314,6 +315,7 @@ Test(judge, matching_case_all_pass)
       {"config.domainname.applied", 1},
       {"config.process.cwd-applied", 1},
       {"config.process.env-applied", 1},
+      {"config.process.args-applied", 1},
       {"config-linux.seccomp.installed", 1},
       {"config-linux.seccomp.errno-ret", 1},
       {"runtime-linux.file-descriptors.default", 1},
@@ -648,6 +650,33 @@ Test(judge, names_cwd_env)
   v = expect_fail("config.process.cwd-applied", "\"/\"");
   cr_expect_str_eq(v->expected, "\"/tmp\"");
   expect_fail("config.process.env-applied", "missing \"A=b=c\"");
+}
+
+Test(judge, argv_must_be_process_args)
+{
+  json_object_set_new(fx.probe, "argv", J("['nsprobe', '--wait', '--seccomp-probe', 'mkdir']"));
+  judge();
+  const struct nsc_verdict *v = expect_fail("config.process.args-applied", "[\"nsprobe\", ");
+  cr_expect(strstr(v->expected, "4 process.args"), "%s", v->expected);
+  /* an argv in another order fails too */
+  json_object_set_new(fx.probe, "argv", J("['/nsprobe', '--seccomp-probe', '--wait', 'mkdir']"));
+  judge();
+  expect_fail("config.process.args-applied", "\"/nsprobe\", \"--seccomp-probe\"");
+}
+
+Test(judge, argv_of_another_program_is_not_judged)
+{
+  json_object_set_new(json_object_get(fx.config, "process"), "args", J("['/bin/sh', '-c', 'x']"));
+  json_object_set_new(fx.probe, "argv", J("['/bin/sh']"));
+  judge();
+  cr_expect_eq(count_all("config.process.args-applied"), 0);
+}
+
+Test(judge, probe_without_argv_skips)
+{
+  json_object_del(fx.probe, "argv");
+  judge();
+  cr_expect_eq(count("config.process.args-applied", NSC_SKIP), 1);
 }
 
 Test(judge, fds_beyond_stdio_fail)

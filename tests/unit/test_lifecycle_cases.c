@@ -64,6 +64,53 @@ Test(lifecycle_table, ids_are_unique_numbered_and_complete)
   free(v);
 }
 
+Test(lifecycle_table, config_procedures_follow_the_features_ones)
+{
+  static const char *const slugs[] = {
+      "args-lookup",           "root-relative",
+      "mounts-order",          "mount-destination-relative",
+      "bind-source-relative",  "unknown-properties",
+      "console-size-ignored",  "seccomp-rule-kill",
+      "seccomp-default-trace", "seccomp-args",
+  };
+  struct nsc_case *v;
+  size_t n = nsc_lifecycle_cases(&v), first = n;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i].id + 5, "features-seccomp") == 0)
+      first = i + 1;
+  cr_assert_geq(n, first + sizeof(slugs) / sizeof(slugs[0]));
+  for (size_t k = 0; k < sizeof(slugs) / sizeof(slugs[0]); k++)
+    cr_expect_str_eq(v[first + k].id + 5, slugs[k]);
+  for (size_t i = 0; i < n; i++)
+    nsc_case_free(&v[i]);
+  free(v);
+}
+
+Test(lifecycle_paths, relative_path_climbs_to_the_root)
+{
+  char buf[PATH_MAX];
+  cr_assert(nsc_lc_relative_path("/tmp/a/b", "/work/x", buf, sizeof(buf)));
+  cr_expect_str_eq(buf, "../../../work/x");
+  cr_assert(nsc_lc_relative_path("/tmp", "/work/x", buf, sizeof(buf)));
+  cr_expect_str_eq(buf, "../work/x");
+  cr_assert(nsc_lc_relative_path("/", "/work", buf, sizeof(buf)));
+  cr_expect_str_eq(buf, "work");
+  cr_assert(nsc_lc_relative_path("/tmp/a/", "/w", buf, sizeof(buf)));
+  cr_expect_str_eq(buf, "../../w");
+  cr_expect_not(nsc_lc_relative_path("/tmp/a/b", "/work/x", buf, 8));
+  cr_expect_not(nsc_lc_relative_path("/tmp/a/b", "/", buf, 8));
+  /* resolved from its base, it reaches the target */
+  char base[] = "/tmp/nsc-relpath-XXXXXX", real[PATH_MAX], full[PATH_MAX * 2];
+  cr_assert_not_null(mkdtemp(base));
+  cr_assert(nsc_lc_relative_path(base, "/proc/self", buf, sizeof(buf)));
+  snprintf(full, sizeof(full), "%s/%s", base, buf);
+  cr_expect_not_null(realpath(full, real));
+  char self[PATH_MAX];
+  cr_expect_not_null(realpath("/proc/self", self));
+  cr_expect_str_eq(real, self);
+  rmdir(base);
+}
+
 /* ---- the state document -------------------------------------------------------- */
 
 static const char *problems_of(const char *text, const char *id, const char *bundle)

@@ -825,6 +825,22 @@ Test(nsprobe, exit_code_after_printing)
   json_decref(run_probe(args2, NULL, 0));
 }
 
+Test(nsprobe, argv_as_executed)
+{
+  static const char *const args[] = {"--exit=3", "--sysctl", "kernel.ostype", NULL};
+  json_t *j = run_probe(args, NULL, 3);
+  json_t *argv = get(j, "argv");
+  cr_assert(json_is_array(argv));
+  cr_assert_eq(json_array_size(argv), 4);
+  const char *bin = json_string_value(json_array_get(argv, 0));
+  cr_assert_not_null(bin);
+  cr_expect(strstr(bin, "nsprobe"), "argv[0] %s", bin);
+  cr_expect_str_eq(json_string_value(json_array_get(argv, 1)), "--exit=3");
+  cr_expect_str_eq(json_string_value(json_array_get(argv, 2)), "--sysctl");
+  cr_expect_str_eq(json_string_value(json_array_get(argv, 3)), "kernel.ostype");
+  json_decref(j);
+}
+
 Test(nsprobe, seccomp_probe_without_filter)
 {
   static const char *const args[] = {"--seccomp-probe", "mkdir", NULL};

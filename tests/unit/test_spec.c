@@ -957,6 +957,10 @@ Test(spec, seccomp)
   set(cfg, "linux.seccomp", "defaultAction", "\"SCMP_ACT_ALLOW\"");
   set(cfg, "linux.seccomp", "listenerPath", "\"/run/listener.sock\"");
   expect_error(cfg, "linux.seccomp.listenerPath", "seccomp listeners are not supported", 0);
+  cfg = base_config();
+  set(cfg, "linux.seccomp", "defaultAction", "\"SCMP_ACT_ALLOW\"");
+  set(cfg, "linux.seccomp", "listenerMetadata", "\"meta\"");
+  expect_error(cfg, "linux.seccomp.listenerMetadata", "given without listenerPath", 0);
 
   static const struct {
     const char *syscalls, *step, *text;
