@@ -54,13 +54,15 @@ static int find_in_path(const char *name, char *out, size_t len)
 /* Whole small file, NUL-terminated, at most OUTPUT_MAX bytes. */
 static char *slurp_fd(int fd)
 {
-  char *buf = malloc(OUTPUT_MAX + 1);
+  struct stat st;
+  size_t cap = fstat(fd, &st) == 0 && st.st_size < OUTPUT_MAX ? (size_t)st.st_size : OUTPUT_MAX;
+  char *buf = malloc(cap + 1);
   if (!buf)
     return NULL;
   size_t got = 0;
   lseek(fd, 0, SEEK_SET);
-  while (got < OUTPUT_MAX) {
-    ssize_t n = read(fd, buf + got, OUTPUT_MAX - got);
+  while (got < cap) {
+    ssize_t n = read(fd, buf + got, cap - got);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -89,22 +91,77 @@ char *nsc_runtime_cmdline(const struct nsc_runtime *rt, const char *const argv[]
   return s;
 }
 
-/* In the forked child: never returns. */
-static void exec_child(const struct nsc_runtime *rt, const struct nsc_exec_opts *o, int out_fd,
-                       int err_fd, const char *const argv[])
+/* What the child needs, all prepared by the parent: the child shares the
+ * parent's memory until it execs, so it must not allocate or write to
+ * anything the parent owns. */
+struct child_args {
+  const struct nsc_runtime *rt;
+  const struct nsc_exec_opts *o;
+  int out_fd;
+  int err_fd;
+  const char **argv;
+  char **envp;
+};
+
+/* In the child, on its own stack: never returns. */
+static int exec_child(void *arg)
 {
+  const struct child_args *a = arg;
+  /* Caught signals would run the parent's handlers on shared memory. */
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  for (int sig = 1; sig < NSIG; sig++) {
+    struct sigaction cur;
+    if (sigaction(sig, NULL, &cur) == 0 && cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN)
+      sigaction(sig, &dfl, NULL);
+  }
   setpgid(0, 0);
-  if (o->cgroup && o->cgroup[0] && nsc_cgroup_enter(o->cgroup) < 0)
+  if (a->o->cgroup && a->o->cgroup[0] && nsc_cgroup_enter(a->o->cgroup) < 0)
     _exit(125);
-  if (rt->isolate) {
+  if (a->rt->isolate) {
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
       _exit(125);
     /* Only the private copy goes; ENOENT/EINVAL: not a hybrid host. */
     umount2("/sys/fs/cgroup/unified", MNT_DETACH);
   }
-  int in = open("/dev/null", O_RDONLY);
-  if (in < 0 || dup2(in, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (in < 0 || dup2(in, 0) < 0 || dup2(a->out_fd, 1) < 0 || dup2(a->err_fd, 2) < 0)
     _exit(125);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  execve(a->rt->path, (char *const *)a->argv, a->envp);
+  _exit(127);
+}
+
+/* The environment with o->env added (an entry replaces one of the same
+ * name), malloc'd array of borrowed strings. */
+static char **command_env(const struct nsc_exec_opts *o)
+{
+  size_t n = 0, extra = 0;
+  for (char **e = environ; e && *e; e++)
+    n++;
+  for (const char *const *e = o->env; e && *e; e++)
+    extra++;
+  char **v = calloc(n + extra + 1, sizeof(char *));
+  if (!v)
+    return NULL;
+  size_t i = 0;
+  for (char **e = environ; e && *e; e++) {
+    bool replaced = false;
+    size_t len = strcspn(*e, "=");
+    for (const char *const *x = o->env; x && *x && !replaced; x++)
+      replaced = strncmp(*x, *e, len) == 0 && (*x)[len] == '=';
+    if (!replaced)
+      v[i++] = *e;
+  }
+  for (const char *const *x = o->env; x && *x; x++)
+    v[i++] = (char *)*x;
+  v[i] = NULL;
+  return v;
+}
+
+static const char **command_argv(const struct nsc_runtime *rt, const char *const argv[])
+{
   size_t n = 0;
   for (char **g = rt->global_args; g && *g; g++)
     n++;
@@ -112,7 +169,7 @@ static void exec_child(const struct nsc_runtime *rt, const struct nsc_exec_opts 
     n++;
   const char **args = calloc(n + 4, sizeof(char *));
   if (!args)
-    _exit(125);
+    return NULL;
   size_t i = 0;
   args[i++] = rt->path;
   args[i++] = "--root";
@@ -122,13 +179,7 @@ static void exec_child(const struct nsc_runtime *rt, const struct nsc_exec_opts 
   for (const char *const *a = argv; *a; a++)
     args[i++] = *a;
   args[i] = NULL;
-  for (const char *const *e = o->env; e && *e; e++)
-    putenv((char *)*e);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  execv(rt->path, (char *const *)args);
-  _exit(127);
+  return args;
 }
 
 static void kill_command(const struct nsc_exec_opts *o, pid_t pid, struct nsc_exec *r)
@@ -143,46 +194,91 @@ static void kill_command(const struct nsc_exec_opts *o, pid_t pid, struct nsc_ex
   }
 }
 
-int nsc_runtime_exec(const struct nsc_runtime *rt, const struct nsc_exec_opts *o,
-                     struct nsc_exec *r, const char *const argv[])
+#define CHILD_STACK (64 * 1024)
+
+int nsc_runtime_spawn(const struct nsc_runtime *rt, const struct nsc_exec_opts *o,
+                      struct nsc_pending *p, const char *const argv[])
+{
+  memset(p, 0, sizeof(*p));
+  p->pid = -1;
+  p->pidfd = p->err_fd = p->cap_fd = -1;
+  p->o = *o;
+  p->err_fd = memfd_create("nsconform-stderr", MFD_CLOEXEC);
+  int out_fd = o->stdout_fd;
+  if (out_fd < 0) {
+    p->cap_fd = memfd_create("nsconform-stdout", MFD_CLOEXEC);
+    out_fd = p->cap_fd;
+  }
+  if (p->err_fd < 0 || out_fd < 0) {
+    p->failure = "nsconform: memfd_create failed";
+    return -1;
+  }
+  cleanup_free const char **args = command_argv(rt, argv);
+  cleanup_free char **envp = command_env(o);
+  cleanup_free char *stack = malloc(CHILD_STACK);
+  if (!args || !envp || !stack) {
+    p->failure = "nsconform: out of memory";
+    return -1;
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  struct child_args a = {
+      .rt = rt, .o = o, .out_fd = out_fd, .err_fd = p->err_fd, .argv = args, .envp = envp};
+  p->start = now_ms();
+  /* Like vfork: no copy of the harness's memory; we resume once the
+   * command has exec'd (or exited). */
+  int pidfd = -1;
+  pid_t pid = clone(exec_child, stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD,
+                    &a, &pidfd);
+  int e = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (pid < 0) {
+    errno = e;
+    p->failure = "nsconform: fork failed";
+    return -1;
+  }
+  p->pid = pid;
+  p->pidfd = pidfd;
+  return 0;
+}
+
+int nsc_runtime_wait(const struct nsc_runtime *rt, struct nsc_pending *p, struct nsc_exec *r)
 {
   memset(r, 0, sizeof(*r));
   r->status = -1;
-  cleanup_close int err_fd = memfd_create("nsconform-stderr", MFD_CLOEXEC);
-  cleanup_close int cap_fd = -1;
-  int out_fd = o->stdout_fd;
-  if (out_fd < 0) {
-    cap_fd = memfd_create("nsconform-stdout", MFD_CLOEXEC);
-    out_fd = cap_fd;
+  if (p->pid < 0) {
+    r->err = strdup(p->failure ? p->failure : "nsconform: not run");
+  } else {
+    int status = reap_child(p->pid, p->pidfd, rt->timeout_ms);
+    if (status < 0 && errno == ETIMEDOUT) {
+      r->timed_out = true;
+      kill_command(&p->o, p->pid, r);
+      status = reap_child(p->pid, p->pidfd, 5000);
+    }
+    r->ms = now_ms() - p->start;
+    if (status >= 0)
+      r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    r->err = p->err_fd >= 0 ? slurp_fd(p->err_fd) : NULL;
+    if (p->cap_fd >= 0)
+      r->out = slurp_fd(p->cap_fd);
   }
-  if (err_fd < 0 || out_fd < 0) {
-    r->err = strdup("nsconform: memfd_create failed");
-    return -1;
-  }
-  double start = now_ms();
-  int pidfd = -1;
-  pid_t pid = clone_process(0, &pidfd);
-  if (pid < 0) {
-    r->err = strdup("nsconform: fork failed");
-    return -1;
-  }
-  if (pid == 0)
-    exec_child(rt, o, out_fd, err_fd, argv);
-  cleanup_close int own_pidfd = pidfd;
-
-  int status = reap_child(pid, pidfd, rt->timeout_ms);
-  if (status < 0 && errno == ETIMEDOUT) {
-    r->timed_out = true;
-    kill_command(o, pid, r);
-    status = reap_child(pid, pidfd, 5000);
-  }
-  r->ms = now_ms() - start;
-  if (status >= 0)
-    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r->err = slurp_fd(err_fd);
-  if (cap_fd >= 0)
-    r->out = slurp_fd(cap_fd);
+  if (p->pidfd >= 0)
+    close(take_fd(&p->pidfd));
+  if (p->err_fd >= 0)
+    close(take_fd(&p->err_fd));
+  if (p->cap_fd >= 0)
+    close(take_fd(&p->cap_fd));
+  p->pid = -1;
   return r->status;
+}
+
+int nsc_runtime_exec(const struct nsc_runtime *rt, const struct nsc_exec_opts *o,
+                     struct nsc_exec *r, const char *const argv[])
+{
+  struct nsc_pending p;
+  nsc_runtime_spawn(rt, o, &p, argv);
+  return nsc_runtime_wait(rt, &p, r);
 }
 
 void nsc_exec_free(struct nsc_exec *r)
@@ -213,8 +309,8 @@ int nsc_runtime_open(struct nsc_runtime *rt, const char *path, const char *root,
   const char *argv[] = {"--version", NULL};
   nsc_runtime_exec(rt, &o, &r, argv);
   if (r.status != 0) {
-    nsrt_fail_at(err, "runtime", 0, "open", "`%s --version` exited %d: %.200s", rt->path,
-                 r.status, r.err ? r.err : "");
+    nsrt_fail_at(err, "runtime", 0, "open", "`%s --version` exited %d: %.200s", rt->path, r.status,
+                 r.err ? r.err : "");
     nsc_exec_free(&r);
     return -1;
   }

@@ -19,12 +19,12 @@ struct nsc_runtime {
 };
 
 struct nsc_exec {
-  int status;        /* exit code, 128+N for signal N, -1 when not run */
-  bool timed_out;    /* killed after timeout_ms */
-  char *out;         /* stdout when captured, else NULL */
-  char *err;         /* stderr (always captured), NUL-terminated */
-  double ms;         /* wall time */
-  char hang[2048];   /* when timed out: the survivors, described */
+  int status;      /* exit code, 128+N for signal N, -1 when not run */
+  bool timed_out;  /* killed after timeout_ms */
+  char *out;       /* stdout when captured, else NULL */
+  char *err;       /* stderr (always captured), NUL-terminated */
+  double ms;       /* wall time */
+  char hang[2048]; /* when timed out: the survivors, described */
 };
 
 struct nsc_exec_opts {
@@ -45,9 +45,30 @@ int nsc_runtime_open(struct nsc_runtime *rt, const char *path, const char *root,
  * host's mounts are never changed).  Output goes to files, never pipes: a
  * container keeps the create command's stdio open for as long as it runs.
  * On timeout the leaf (or the process group) is described into r->hang and
- * killed.  Returns r->status. */
+ * killed.  The child is started like vfork (it shares the harness's memory
+ * until it execs, which spares copying the harness's page tables for every
+ * command); its argv and environment are prepared before.  Returns
+ * r->status. */
 int nsc_runtime_exec(const struct nsc_runtime *rt, const struct nsc_exec_opts *o,
                      struct nsc_exec *r, const char *const argv[]);
+
+/* A command started by nsc_runtime_spawn, not yet waited for. */
+struct nsc_pending {
+  pid_t pid; /* -1 when it could not be started */
+  int pidfd;
+  int err_fd;
+  int cap_fd;
+  double start;
+  struct nsc_exec_opts o; /* a copy; what it points to must outlive the command */
+  const char *failure;    /* why it was not started */
+};
+
+/* nsc_runtime_exec in two halves, so the harness can do other work while
+ * the command runs.  Every spawn must be followed by one wait, which fills
+ * r as nsc_runtime_exec does and returns r->status. */
+int nsc_runtime_spawn(const struct nsc_runtime *rt, const struct nsc_exec_opts *o,
+                      struct nsc_pending *p, const char *const argv[]);
+int nsc_runtime_wait(const struct nsc_runtime *rt, struct nsc_pending *p, struct nsc_exec *r);
 
 /* The command line as text (for repro commands and messages), malloc'd. */
 char *nsc_runtime_cmdline(const struct nsc_runtime *rt, const char *const argv[]);
