@@ -114,6 +114,27 @@ static void check_zombies(struct leak_list *l, pid_t keep)
     closedir(d);
 }
 
+/* Remove a cgroup the runtime left, so the next case starts clean: its
+ * processes (killed by then, or not ours: a runtime has been seen to move a
+ * host kernel thread into its cgroup) go back to the hierarchy's root. */
+static void remove_cgroup_dir(const char *hierarchy, const char *name)
+{
+  char procs[4096], root_procs[4096], dir[4096];
+  snprintf(dir, sizeof(dir), "%s/%s", hierarchy, name);
+  snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+  snprintf(root_procs, sizeof(root_procs), "%s/cgroup.procs", hierarchy);
+  cleanup_fclose FILE *f = fopen(procs, "re");
+  int pid;
+  while (f && fscanf(f, "%d", &pid) == 1) {
+    FILE *r = fopen(root_procs, "we");
+    if (r) {
+      fprintf(r, "%d\n", pid);
+      fclose(r);
+    }
+  }
+  rmdir(dir);
+}
+
 static void check_cgroup_dirs(struct leak_list *l, const char *container_id)
 {
   DIR *root = opendir("/sys/fs/cgroup");
@@ -127,8 +148,10 @@ static void check_cgroup_dirs(struct leak_list *l, const char *container_id)
     DIR *d = opendir(path);
     struct dirent *e;
     while (d && (e = readdir(d))) {
-      if (e->d_type == DT_DIR && strstr(e->d_name, container_id))
+      if (e->d_type == DT_DIR && strstr(e->d_name, container_id)) {
         add(l, "cgroup directory left: %s/%s", path, e->d_name);
+        remove_cgroup_dir(path, e->d_name);
+      }
     }
     if (d)
       closedir(d);
