@@ -228,10 +228,17 @@ static int build_matrix(struct matrix *m, const json_t *const *docs, size_t n,
 static void column_label(FILE *f, const json_t *const *docs, size_t n, size_t d)
 {
   const json_t *rt = json_object_get(docs[d], "runtime");
-  esc(f, str(rt, "name"));
-  if (*str(rt, "version")) {
+  const char *name = str(rt, "name"), *version = str(rt, "version");
+  /* "runc version 1.1.5" reads "runc 1.1.5": the name is not repeated. */
+  size_t nl = strlen(name);
+  if (nl && strncmp(version, name, nl) == 0 && version[nl] == ' ')
+    version += nl + 1;
+  if (strncmp(version, "version ", 8) == 0)
+    version += 8;
+  esc(f, name);
+  if (*version) {
     fputc(' ', f);
-    nsc_xml_escape(f, str(rt, "version"), false, LABEL_VERSION_MAX);
+    nsc_xml_escape(f, version, false, LABEL_VERSION_MAX);
   }
   size_t same = 0;
   for (size_t o = 0; o < n; o++) {
