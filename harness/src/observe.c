@@ -7,6 +7,7 @@
  * status, limits, id maps, namespace links, mountinfo, fds, small files.
  */
 #include "observe.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -174,66 +175,12 @@ static int readlink_proc(struct observer *o, const char *what, char *buf)
 
 /* ---- JSON helpers ---- */
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-  if (s[0] < 0x80)
-    return 1;
-  size_t len;
-  unsigned int min;
-  unsigned int cp;
-  if ((s[0] & 0xe0) == 0xc0) {
-    len = 2, min = 0x80, cp = s[0] & 0x1f;
-  } else if ((s[0] & 0xf0) == 0xe0) {
-    len = 3, min = 0x800, cp = s[0] & 0x0f;
-  } else if ((s[0] & 0xf8) == 0xf0) {
-    len = 4, min = 0x10000, cp = s[0] & 0x07;
-  } else {
-    return 0;
-  }
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    cp = (cp << 6) | (s[i] & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  return len;
-}
-
 /* A JSON string of n bytes; bytes that are not valid UTF-8 become U+FFFD. */
 static json_t *json_text(const char *s, size_t n)
 {
-  const unsigned char *u = (const unsigned char *)s;
-  size_t i = 0;
-  while (i < n) {
-    size_t l = utf8_seq_len(u + i, n - i);
-    if (!l)
-      break;
-    i += l;
-  }
-  if (i == n)
-    return json_stringn(s, n);
-  /* at most 3 output bytes per input byte */
-  cleanup_free char *clean = malloc(n * 3 + 1);
-  if (!clean)
-    return NULL;
-  size_t o = 0;
-  for (i = 0; i < n;) {
-    size_t l = utf8_seq_len(u + i, n - i);
-    if (l) {
-      memcpy(clean + o, s + i, l);
-      o += l;
-      i += l;
-    } else {
-      memcpy(clean + o, "\xef\xbf\xbd", 3);
-      o += 3;
-      i++;
-    }
-  }
-  return json_stringn(clean, o);
+  size_t len;
+  cleanup_free char *clean = utf8_sanitize(s, n, &len);
+  return clean ? json_stringn(clean, len) : NULL;
 }
 
 static json_t *json_cstr(const char *s)

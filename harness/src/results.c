@@ -2,6 +2,7 @@
  * shards.  The schema is harness/results-schema.md; results_check.c
  * validates a document against it. */
 #include "results.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,43 +40,11 @@ static void push(json_t *arr, json_t *v)
     abort();
 }
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0. */
-static size_t utf8_len(const unsigned char *p)
-{
-  if (p[0] < 0x80)
-    return 1;
-  if (p[0] >= 0xc2 && p[0] <= 0xdf)
-    return (p[1] & 0xc0) == 0x80 ? 2 : 0;
-  if (p[0] >= 0xe0 && p[0] <= 0xef) {
-    unsigned lo = p[0] == 0xe0 ? 0xa0 : 0x80, hi = p[0] == 0xed ? 0x9f : 0xbf;
-    return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
-  }
-  if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-    unsigned lo = p[0] == 0xf0 ? 0x90 : 0x80, hi = p[0] == 0xf4 ? 0x8f : 0xbf;
-    return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4 : 0;
-  }
-  return 0;
-}
-
 size_t nsc_utf8_next(const char *s, uint32_t *cp)
 {
   const unsigned char *p = (const unsigned char *)s;
-  size_t l = utf8_len(p);
-  switch (l) {
-  case 1:
-    *cp = p[0];
-    break;
-  case 2:
-    *cp = (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-    break;
-  case 3:
-    *cp = (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-    break;
-  case 4:
-    *cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
-          (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-    break;
-  default:
+  size_t l = utf8_decode(p, strnlen(s, 4), cp);
+  if (!l) {
     *cp = 0xfffd;
     l = 1;
   }
@@ -88,24 +57,11 @@ static json_t *text(const char *s)
 {
   if (!s)
     s = "";
-  size_t n = strlen(s);
-  cleanup_free char *buf = malloc(3 * n + 1);
-  if (!buf)
+  size_t len;
+  cleanup_free char *clean = utf8_sanitize(s, strlen(s), &len);
+  if (!clean)
     abort();
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p;) {
-    size_t l = utf8_len(p);
-    if (l) {
-      memcpy(buf + o, p, l);
-      o += l;
-      p += l;
-    } else {
-      memcpy(buf + o, "\xef\xbf\xbd", 3);
-      o += 3;
-      p++;
-    }
-  }
-  return must(json_stringn(buf, o));
+  return must(json_stringn(clean, len));
 }
 
 static json_t *text_or_null(const char *s)

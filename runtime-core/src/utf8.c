@@ -1,5 +1,8 @@
 #include "utf8.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_out)
 {
   size_t len;
@@ -29,4 +32,30 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp_out)
   if (cp_out)
     *cp_out = cp;
   return len;
+}
+
+char *utf8_sanitize(const char *s, size_t n, size_t *out_len)
+{
+  /* at most 3 output bytes per input byte */
+  char *out = malloc(n * 3 + 1);
+  if (!out)
+    return NULL;
+  const unsigned char *u = (const unsigned char *)s;
+  size_t o = 0;
+  for (size_t i = 0; i < n;) {
+    size_t l = utf8_decode(u + i, n - i, NULL);
+    if (l) {
+      memcpy(out + o, s + i, l);
+      o += l;
+      i += l;
+    } else {
+      memcpy(out + o, "\xef\xbf\xbd", 3);
+      o += 3;
+      i++;
+    }
+  }
+  out[o] = '\0';
+  if (out_len)
+    *out_len = o;
+  return out;
 }

@@ -10,4 +10,9 @@
  * (overlong, surrogate, above U+10FFFF, truncated). */
 size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* A copy of the n bytes at s in which every byte that is not part of valid
+ * UTF-8 is replaced by U+FFFD; NUL-terminated, malloc'd, its length in
+ * *out_len (may be NULL).  NULL when out of memory. */
+char *utf8_sanitize(const char *s, size_t n, size_t *out_len);
+
 #endif

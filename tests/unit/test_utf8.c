@@ -35,3 +35,16 @@ Test(utf8, invalid_sequences)
   cr_assert_eq(utf8_decode((const unsigned char *)"", 0, &cp), 0, "empty");
   cr_assert_eq(cp, 7, "cp changed on invalid input");
 }
+
+Test(utf8, sanitize_replaces_only_invalid_bytes)
+{
+  size_t len;
+  char *s = utf8_sanitize("a\xc3\xa9" "b\xff" "c\xe2\x82", 8, &len);
+  cr_assert_not_null(s);
+  cr_assert_str_eq(s, "a\xc3\xa9" "b\xef\xbf\xbd" "c\xef\xbf\xbd\xef\xbf\xbd");
+  cr_assert_eq(len, strlen(s));
+  free(s);
+  s = utf8_sanitize("", 0, NULL);
+  cr_assert_str_eq(s, "");
+  free(s);
+}
