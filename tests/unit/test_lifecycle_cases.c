@@ -238,6 +238,11 @@ static char dir[PATH_MAX], script[PATH_MAX + 16];
 
 static void make_dir(void)
 {
+  /* Under memcheck these tests skip themselves, and a skipped test does not
+   * run its .fini: make nothing to leave behind. */
+  dir[0] = '\0';
+  if (UNDER_VALGRIND())
+    return;
   snprintf(dir, sizeof(dir), "/tmp/nsc-lc-test-XXXXXX");
   cr_assert_not_null(mkdtemp(dir));
   snprintf(script, sizeof(script), "%s/hook.sh", dir);
@@ -250,6 +255,8 @@ static void make_dir(void)
 
 static void remove_dir(void)
 {
+  if (!dir[0])
+    return;
   char cmd[PATH_MAX + 16];
   snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
   cr_expect_eq(system(cmd), 0);
