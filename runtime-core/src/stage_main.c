@@ -98,6 +98,11 @@ static int write_oom_score_adj(const struct plan *p, struct nsrt_err *err)
  * them even if config.json is edited after create. */
 static int save_hooks(struct pipeline *p, struct nsrt_err *err)
 {
+  /* Most configs have no hooks: spare the create path a second parse. */
+  const struct hooks_plan *h = &p->plan.hooks;
+  if (!h->prestart.n && !h->create_runtime.n && !h->create_container.n &&
+      !h->start_container.n && !h->poststart.n && !h->poststop.n)
+    return 0;
   json_error_t jerr;
   json_t *root = json_loads(p->config_text, 0, &jerr);
   if (!root)
