@@ -34,7 +34,15 @@ HLIB := $(O)/lib/libnsconform.a
 NSCONFORM := $(O)/bin/nsconform
 NSPROBE_SRC := $(wildcard harness/nsprobe/*.c)
 NSPROBE := $(if $(NSPROBE_SRC),$(O)/bin/nsprobe)
-BINS := $(NSRT) $(if $(HARNESS_CLI_SRC),$(NSCONFORM)) $(NSPROBE)
+# nsrt-bugs: nsrt built with -DNSRT_KNOWN_BUGS, where NSRT_BUGS=name,... turns
+# on deliberate defects (runtime-core/src/bugs.h) that the known-bug catalog
+# (fixtures/known-bugs/) replays.  The plain nsrt has none of that code.
+NSRT_BUGS_BIN := $(O)/bin/nsrt-bugs
+BUGS_OBJ := $(CORE_SRC:%.c=$(O)/obj-bugs/%.o) $(CLI_SRC:%.c=$(O)/obj-bugs/%.o)
+# nsc-inject: the seccomp user-notification supervisor of black-box faults.
+INJECT_SRC := $(wildcard harness/inject/*.c)
+INJECT := $(if $(INJECT_SRC),$(O)/bin/nsc-inject)
+BINS := $(NSRT) $(if $(HARNESS_CLI_SRC),$(NSCONFORM)) $(NSPROBE) $(NSRT_BUGS_BIN) $(INJECT)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/unit/%)
@@ -51,7 +59,7 @@ ROOTFS := build/rootfs
 # Criterion runs each test in its own process; keep the job count modest on 2 cores.
 CRITERION_FLAGS ?= --jobs 2
 # Integration tests find the binaries and the rootfs through these.
-TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSCONFORM_BIN=$(abspath $(NSCONFORM)) NSC_TOOLS=$(abspath $(O)/tests/tools) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SRCDIR=$(CURDIR)
+TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSRT_BUGS_BIN=$(abspath $(NSRT_BUGS_BIN)) NSC_INJECT_BIN=$(abspath $(O)/bin/nsc-inject) NSCONFORM_BIN=$(abspath $(NSCONFORM)) NSC_TOOLS=$(abspath $(O)/tests/tools) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SRCDIR=$(CURDIR)
 
 .PHONY: all help rootfs test unit integration valgrind asan format format-check conformance \
 	bench clean deps
@@ -84,6 +92,21 @@ $(NSRT): $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo '  LD      $@'
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+$(O)/obj-bugs/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo '  CC      $< (known bugs)'
+	$(Q)$(CC) $(ALL_CFLAGS) -DNSRT_KNOWN_BUGS -c -o $@ $<
+
+$(NSRT_BUGS_BIN): $(BUGS_OBJ)
+	@mkdir -p $(dir $@)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(BUGS_OBJ) $(PKG_LIBS)
+
+$(O)/bin/nsc-inject: $(INJECT_SRC) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo '  LD      $@'
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(INJECT_SRC) $(LIB) $(PKG_LIBS)
 
 $(HLIB): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)
@@ -170,4 +193,4 @@ deps:
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_CLI_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUGS_OBJ:.o=.d) $(HARNESS_OBJ:.o=.d) $(HARNESS_CLI_OBJ:.o=.d)

@@ -146,6 +146,14 @@ static int check_url(const char *url, const char *id, size_t i, struct nsrt_err 
 {
   char path[NSRT_ERR_STEP_MAX];
   snprintf(path, sizeof(path), "requirements[%zu].url", i);
+  if (strncmp(id, NSC_CATALOG_OWN_PREFIX, strlen(NSC_CATALOG_OWN_PREFIX)) == 0) {
+    size_t doc = strlen(NSC_CATALOG_OWN_DOC);
+    if (strncmp(url, NSC_CATALOG_OWN_DOC, doc) != 0 || url[doc] != '#' ||
+        !fragment_ok(url + doc + 1))
+      return fail_path(err, path, "\"%s\" is not %s#<fragment>, where robust.* ids are documented",
+                       url, NSC_CATALOG_OWN_DOC);
+    return 0;
+  }
   size_t base = strlen(NSC_CATALOG_URL_BASE);
   if (strncmp(url, NSC_CATALOG_URL_BASE, base) != 0)
     return fail_path(err, path, "\"%s\" does not start with %s", url, NSC_CATALOG_URL_BASE);

@@ -16,6 +16,11 @@
 #define NSC_CATALOG_SCHEMA   "nsconform-requirements/1"
 #define NSC_CATALOG_SPEC     "1.3.0"
 #define NSC_CATALOG_URL_BASE "https://github.com/opencontainers/runtime-spec/blob/v1.3.0/"
+/* The project's own robustness contract (faults, stage boundaries): ids
+ * "robust.<group>.<name>", documented in this repository's
+ * docs/robustness.md; their url is "docs/robustness.md#<fragment>". */
+#define NSC_CATALOG_OWN_PREFIX "robust."
+#define NSC_CATALOG_OWN_DOC "docs/robustness.md"
 
 struct nsc_requirement {
   char *id;           /* "config-linux.namespaces.new" */

@@ -87,7 +87,7 @@ int nsc_case_run(struct case_ctx *x, struct nsc_exec *r, int stdout_fd, ...)
     argv[n++] = a;
   va_end(ap);
   argv[n] = NULL;
-  struct nsc_exec_opts o = {.stdout_fd = stdout_fd, .cgroup = x->leaf};
+  struct nsc_exec_opts o = {.stdout_fd = stdout_fd, .cgroup = x->leaf, .env = x->env};
   return nsc_runtime_exec(x->d->rt, &o, r, argv);
 }
 

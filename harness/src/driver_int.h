@@ -27,6 +27,9 @@ struct case_ctx {
   int probe_fd;
   pid_t pid;    /* the container's init, once known */
   bool deleted; /* the case's own delete removed the container */
+  /* Extra NAME=VALUE entries for every runtime command of the case (a fault
+   * plan's NSRT_FAILPOINTS...), NULL-terminated; NULL when none. */
+  const char *const *env;
 };
 
 /* A verdict of this case; actual is formatted. */

@@ -69,6 +69,7 @@ void nsc_case_free(struct nsc_case *c)
   free(c->requirement);
   free(c->title);
   free(c->probe_syscall);
+  json_decref(c->fault);
   memset(c, 0, sizeof(*c));
 }
 
@@ -81,5 +82,6 @@ void nsc_result_free(struct nsc_result *r)
   free(r->leaks);
   free(r->runtime_stderr);
   free(r->repro);
+  json_decref(r->fault);
   memset(r, 0, sizeof(*r));
 }

@@ -11,6 +11,8 @@ enum nsc_case_kind {
   NSC_CASE_GENERATED, /* a valid spec: run it, observe, judge */
   NSC_CASE_NEGATIVE,  /* a spec the runtime MUST reject at create */
   NSC_CASE_LIFECYCLE, /* a runtime.md lifecycle procedure (driver.c names them) */
+  NSC_CASE_FAULT,     /* a valid spec run with a fault plan (faults.c) */
+  NSC_CASE_STAGE,     /* nsrt stopped at a stage boundary and inspected (stages.c) */
 };
 
 struct nsc_case {
@@ -21,6 +23,7 @@ struct nsc_case {
   char *requirement;        /* negative/lifecycle: the requirement id under test */
   char *title;              /* one line: what the case is about */
   char *probe_syscall;      /* nsprobe --seccomp-probe NAME, or NULL */
+  json_t *fault;            /* fault/stage cases: the fault plan (harness/repro-schema.md); else NULL */
 };
 
 enum nsc_verdict_kind { NSC_PASS, NSC_FAIL, NSC_SKIP };
@@ -57,6 +60,7 @@ struct nsc_result {
   double duration_ms;
   char *runtime_stderr; /* an excerpt, for failures */
   char *repro;          /* the command that replays the case */
+  json_t *fault;        /* fault/stage cases: the plan and what happened (fired, hits); else NULL */
 };
 
 void nsc_case_free(struct nsc_case *c);

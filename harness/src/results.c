@@ -15,7 +15,8 @@
 #include "cleanup.h"
 #include "results_int.h"
 
-const char *const nsc_results_kinds[3] = {"generated", "negative", "lifecycle"};
+const char *const nsc_results_kinds[5] = {"generated", "negative", "lifecycle", "fault",
+                                             "stage"};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -190,6 +191,8 @@ static json_t *case_json(const struct nsc_result *r)
   put(c, "leaks", strv_json((const char *const *)r->leaks));
   put(c, "stderr", text_or_null(r->runtime_stderr));
   put(c, "repro", text_or_null(r->repro));
+  if (r->fault)
+    put(c, "fault", json_deep_copy(r->fault));
   return c;
 }
 

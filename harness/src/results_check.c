@@ -277,7 +277,8 @@ static int check_case(const json_t *c, const char *path, struct nsrt_err *err)
   if (get_string(c, path, "kind", 0, &s, err) < 0)
     return -1;
   if (!one_of(s, nsc_results_kinds, ARRAY_SIZE(nsc_results_kinds)))
-    return bad(err, member(path, "kind").s, "\"%s\" is not generated, negative or lifecycle", s);
+    return bad(err, member(path, "kind").s,
+               "\"%s\" is not generated, negative, lifecycle, fault or stage", s);
   if (check_seed(c, path, err) < 0 || get_string(c, path, "title", 0, &s, err) < 0)
     return -1;
   v = json_object_get(c, "duration_ms");
@@ -300,6 +301,9 @@ static int check_case(const json_t *c, const char *path, struct nsrt_err *err)
       get_string(c, path, "stderr", OPT_NULL, &s, err) < 0 ||
       get_string(c, path, "repro", OPT_NULL, &s, err) < 0)
     return -1;
+  v = json_object_get(c, "fault");
+  if (v && !json_is_object(v) && !json_is_null(v))
+    return bad(err, member(path, "fault").s, "%s, expected an object", type_name(v));
   return 0;
 }
 

@@ -17,7 +17,7 @@
 #define SHARD_COUNT_MAX 4096
 
 /* The "kind" names, indexed by enum nsc_case_kind (results.c). */
-extern const char *const nsc_results_kinds[3];
+extern const char *const nsc_results_kinds[5];
 
 /* Count the cases and verdicts of a "cases" array (results.c). */
 void nsc_results_count_cases(const json_t *cases, struct nsc_summary *s);
