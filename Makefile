@@ -62,7 +62,7 @@ CRITERION_FLAGS ?= --jobs 2
 TEST_ENV := NSRT_BIN=$(abspath $(NSRT)) NSRT_BUGS_BIN=$(abspath $(NSRT_BUGS_BIN)) NSC_INJECT_BIN=$(abspath $(O)/bin/nsc-inject) NSCONFORM_BIN=$(abspath $(NSCONFORM)) NSC_TOOLS=$(abspath $(O)/tests/tools) NSRT_ROOTFS=$(abspath $(ROOTFS)) NSRT_SRCDIR=$(CURDIR)
 
 .PHONY: all help rootfs test unit integration valgrind asan format format-check conformance \
-	bench clean deps
+	faults bench clean deps
 
 all: $(BINS)
 
@@ -75,6 +75,7 @@ help:
 	@echo 'make valgrind     unit tests under memcheck'
 	@echo 'make asan         build with ASan/UBSan in build/asan and run the tests'
 	@echo 'make conformance  build everything and run the conformance job (reports/latest/)'
+	@echo 'make faults       the fault sweep against nsrt (reports/faults/)'
 	@echo 'make bench        scripts/bench.sh'
 	@echo 'make format       clang-format the C sources'
 
@@ -131,11 +132,12 @@ $(O)/tests/unit/%: tests/unit/%.c $(HLIB) $(LIB)
 	@echo '  TEST    $@'
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $(ALL_LDFLAGS) -o $@ $< $(if $(filter test_catalog,$(notdir $@)),$(WHOLE_HLIB),$(HLIB)) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
-$(O)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) $(LIB)
+# Integration tests may drive the harness library too (test_stages runs its cases).
+$(O)/tests/integration/%: tests/integration/%.c $(INTEG_COMMON) $(HLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo '  TEST    $@'
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/integration/common $(ALL_LDFLAGS) \
-		-o $@ $< $(INTEG_COMMON) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
+		-o $@ $< $(INTEG_COMMON) $(HLIB) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
 $(O)/tests/tools/%: tests/integration/tools/%.c
 	@mkdir -p $(dir $@)
@@ -183,6 +185,13 @@ conformance: all rootfs
 	@$(NSCONFORM) run --runtime $(if $(filter nsrt,$(RUNTIME)),$(abspath $(NSRT)),$(RUNTIME)) \
 		$(if $(filter crun,$(notdir $(RUNTIME))),--isolate) --seed $(CONFORMANCE_SEED) \
 		--count $(CONFORMANCE_COUNT) --out reports/latest
+
+# The fault sweep against RUNTIME (nsrt: white box, every failpoint x every
+# action that applies, then the stage cases), writing reports/faults/.
+# Exit status 1 when a MUST fails.
+faults: all rootfs
+	@$(NSCONFORM) faults --runtime $(if $(filter nsrt,$(RUNTIME)),$(abspath $(NSRT)),$(RUNTIME)) \
+		$(if $(filter crun,$(notdir $(RUNTIME))),--isolate) --out reports/faults
 
 bench: all rootfs
 	@scripts/bench.sh

@@ -5,6 +5,9 @@
  *                    [--profile F] [--seed N] [--count M] [--shard K/N]
  *                    [--out DIR] [--rootfs DIR] [--timeout MS] [--only TEXT] [--keep]
  *   nsconform report [--merge] --out DIR RESULTS.json...
+ *   nsconform faults [--runtime PATH] [--points GLOB] [--actions LIST] ... (cmd_faults.c)
+ *   nsconform repro  FILE [--runtime PATH] [--isolate] [--keep] [--trace FILE] ...
+ *   nsconform shrink FILE [--out MIN.json] [--requirement ID] [--max-replays N] ...
  *
  * Exit status: 0 when no MUST fails, 1 when one does, 2 on a harness error.
  */
@@ -20,10 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_faults.h"
 #include "driver.h"
 #include "error.h"
 #include "gen.h"
 #include "lifecycle_cases.h"
+#include "repro.h"
 #include "report.h"
 #include "results.h"
 #include "runtime.h"
@@ -40,6 +45,11 @@ static int usage(FILE *f)
              "                        [--out DIR] [--rootfs DIR] [--timeout MS] [--only TEXT]\n"
              "                        [--keep]\n"
              "       nsconform report [--merge] --out DIR RESULTS.json...\n"
+             "       nsconform faults [--runtime PATH] [--points GLOB] [--actions LIST] ...\n"
+             "       nsconform repro  FILE [--runtime PATH] [--isolate] [--keep] [--trace FILE]\n"
+             "                        [--rootfs DIR] [--timeout MS]\n"
+             "       nsconform shrink FILE [--out MIN.json] [--requirement ID] [--max-replays N]\n"
+             "                        [--runtime PATH] [--isolate] [--rootfs DIR] [--timeout MS]\n"
              "       nsconform --version\n");
   return f == stderr ? EXIT_HARNESS : 0;
 }
@@ -310,10 +320,18 @@ static int cmd_run(struct options *o)
   free(life);
   size_t n_sel = select_cases(all, total, o, sel);
 
-  snprintf(work, sizeof(work), "/tmp/nsconform.%d", getpid());
+  /* Bundles and the runtime's state go to memory when they can (TMPDIR
+   * decides, else /dev/shm): on a disk filesystem creating a case's files
+   * costs more than the rest of the harness's own work for it. */
+  const char *tmp = getenv("TMPDIR");
+  if (!tmp || !*tmp)
+    tmp = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+  snprintf(work, sizeof(work), "%s/nsconform.%d", tmp, getpid());
   char state_root[PATH_MAX + 16];
   snprintf(state_root, sizeof(state_root), "%s/state", work);
-  mkdir(work, 0700);
+  /* searchable by all: a container's root in a user namespace must reach
+   * bind sources relative to the bundle */
+  mkdir(work, 0711);
   struct nsc_runtime rt = {.global_args = NULL};
   char *gargs[33] = {0};
   for (size_t i = 0; i < o->n_runtime_args; i++)
@@ -335,6 +353,22 @@ static int cmd_run(struct options *o)
           rt.name, rt.version, o->isolate ? " (isolated)" : "", (unsigned long long)o->seed,
           line, n_life, n_sel);
 
+  /* Every failing case leaves DIR/repro/<case>.json; files of an earlier
+   * run there would be taken for this run's. */
+  char repro_dir[PATH_MAX + 16];
+  snprintf(repro_dir, sizeof(repro_dir), "%s/repro", out);
+  if (nsc_repro_clean(repro_dir, &err) < 0) {
+    status = fail(&err);
+    goto out;
+  }
+  char profile[PATH_MAX + 64];
+  if (o->profile)
+    snprintf(profile, sizeof(profile), "%s", o->profile);
+  else
+    snprintf(profile, sizeof(profile), "%s/specs/profiles/default.json", o->tree);
+  struct nsc_repro_run run_info = {
+      .seed = o->seed, .count = o->count ? o->count : 300, .profile = profile};
+
   double t0 = now_s();
   size_t failing = 0;
   for (size_t i = 0; i < n_sel; i++) {
@@ -347,6 +381,18 @@ static int cmd_run(struct options *o)
     nsc_results_fill_levels(&results[i], 1, catalog, &err);
     if (case_fails_must(&results[i]))
       failing++;
+    if (nsc_repro_wanted(&results[i])) {
+      char file[PATH_MAX + 96];
+      nsc_repro_path(repro_dir, sel[i]->id, file, sizeof(file));
+      char *cmd = NULL;
+      if (nsc_repro_save(repro_dir, sel[i], &results[i], &rt, &run_info, &err) < 0) {
+        nsrt_err_print(&err, stderr);
+        status = EXIT_HARNESS;
+      } else if (asprintf(&cmd, "nsconform repro %s", file) >= 0) {
+        free(results[i].repro);
+        results[i].repro = cmd;
+      }
+    }
     progress(i + 1, n_sel, failing, t0, i + 1 == n_sel);
   }
   nsc_driver_fini(&d);
@@ -469,6 +515,12 @@ int main(int argc, char **argv)
   struct options o = {0};
   find_tree(o.tree, sizeof(o.tree));
   const char *cmd = argv[1];
+  if (!strcmp(cmd, "repro"))
+    return nsc_cmd_repro(argc - 1, argv + 1, o.tree);
+  if (!strcmp(cmd, "shrink"))
+    return nsc_cmd_shrink(argc - 1, argv + 1, o.tree);
+  if (!strcmp(cmd, "faults"))
+    return nsc_cmd_faults(argc - 1, argv + 1, o.tree);
   int r = parse_options(argc - 1, argv + 1, &o);
   if (r != 0)
     return r > 0 ? 0 : EXIT_HARNESS;

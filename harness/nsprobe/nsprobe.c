@@ -593,7 +593,8 @@ static void wait_for_signal(const sigset_t *old)
 
 static void usage(FILE *f)
 {
-  fprintf(f, "usage: nsprobe [--wait] [--seccomp-probe NAME] [--sysctl KEY]... [--exit CODE]\n"
+  fprintf(f, "usage: nsprobe [--wait] [--seccomp-probe NAME] [--sysctl KEY]... [--stat PATH]...\n"
+             "               [--exit CODE]\n"
              "\n"
              "Print this process's namespaces, ids, capabilities, limits, mounts, fds and\n"
              "more as one JSON object on stdout (keys as in harness/observation.md).\n"
@@ -604,6 +605,8 @@ static void usage(FILE *f)
              "                        its return value and errno as \"seccomp_probe\"\n"
              "  --sysctl KEY          report /proc/sys/KEY (dots for slashes) under \"sysctl\";\n"
              "                        up to 16 keys\n"
+             "  --stat PATH           report lstat of PATH (type, mode, uid, gid, device\n"
+             "                        numbers) under \"stat\"; up to 16 paths\n"
              "  --exit CODE           exit with CODE (0-255) instead of 0\n"
              "  --help                show this help\n"
              "\n"
@@ -631,6 +634,8 @@ struct options {
   int exit_code;
   const char *sysctl[SYSCTL_MAX];
   size_t n_sysctl;
+  const char *stat_paths[STAT_MAX];
+  size_t n_stat;
 };
 
 static const char missing_value[] = "";
@@ -676,6 +681,12 @@ static int parse_options(int argc, char **argv, struct options *o)
       if (o->n_sysctl == SYSCTL_MAX)
         return usage_error("--sysctl: more than %d keys", SYSCTL_MAX);
       o->sysctl[o->n_sysctl++] = v;
+    } else if ((v = option_value(argc, argv, &i, "--stat"))) {
+      if (v == missing_value || v[0] != '/')
+        return usage_error("%s needs an absolute path", a);
+      if (o->n_stat == STAT_MAX)
+        return usage_error("--stat: more than %d paths", STAT_MAX);
+      o->stat_paths[o->n_stat++] = v;
     } else if ((v = option_value(argc, argv, &i, "--exit"))) {
       if (v == missing_value)
         return usage_error("%s needs an exit code", a);
@@ -724,8 +735,10 @@ int main(int argc, char **argv)
   emit_mounts();
   emit_dev();
   emit_sysctl(opts.sysctl, opts.n_sysctl);
+  emit_stat_paths(opts.stat_paths, opts.n_stat);
   emit_fds();
   emit_oom_cgroup();
+  emit_sched();
   json_obj_end();
   json_raw("\n", 1);
 

@@ -10,6 +10,9 @@
 /* The most --sysctl keys one run reads. */
 #define SYSCTL_MAX 16
 
+/* The most --stat paths one run reports. */
+#define STAT_MAX 16
+
 /* "nsprobe: WHAT[ PATH]: error" on stderr; path may be NULL. */
 void warn(const char *what, const char *path, int err);
 
@@ -28,6 +31,11 @@ int sysctl_key_valid(const char *key);
 void emit_mounts(void);
 void emit_dev(void);
 void emit_sysctl(const char *const *keys, size_t n);
+/* "stat": {PATH: lstat of PATH, as the "dev" entries} for each --stat PATH. */
+void emit_stat_paths(const char *const *paths, size_t n);
 void emit_timens_offsets(void);
+
+/* sched, ioprio, mempolicy (probe_sched.c). */
+void emit_sched(void);
 
 #endif

@@ -210,6 +210,36 @@ void emit_dev(void)
   json_obj_end();
 }
 
+/* ---- --stat paths ------------------------------------------------------------ */
+
+/* The same keys as a "dev" entry, without following a last symlink and
+ * without opening anything: linux.devices entries and id-mapped mount points
+ * are only looked at.  A path that cannot be reached is "missing", with the
+ * errno of lstat. */
+void emit_stat_paths(const char *const *paths, size_t n)
+{
+  if (n == 0)
+    return;
+  json_key("stat");
+  json_obj_begin();
+  for (size_t i = 0; i < n; i++) {
+    struct stat st;
+    json_key(paths[i]);
+    json_obj_begin();
+    if (lstat(paths[i], &st) < 0) {
+      int e = errno;
+      json_key("type");
+      json_str("missing");
+      json_key("errno");
+      json_int(e);
+    } else {
+      emit_stat(&st);
+    }
+    json_obj_end();
+  }
+  json_obj_end();
+}
+
 /* ---- sysctl ------------------------------------------------------------------ */
 
 int sysctl_key_valid(const char *key)

@@ -198,7 +198,8 @@ static int fill_entry(const json_t *entry, size_t i, struct nsc_requirement *r,
                      "joined by dots",
                      id);
   size_t file_len = prefix_len(id, 1);
-  bool known_file = false;
+  /* the project's own robust.* ids name no spec document */
+  bool known_file = strncmp(id, NSC_CATALOG_OWN_PREFIX, strlen(NSC_CATALOG_OWN_PREFIX)) == 0;
   for (size_t k = 0; k < ARRAY_SIZE(spec_files); k++)
     if (strlen(spec_files[k]) == file_len && strncmp(spec_files[k], id, file_len) == 0)
       known_file = true;

@@ -24,6 +24,7 @@
 #include "cleanup.h"
 #include "driver_int.h"
 #include "error.h"
+#include "faults.h"
 #include "gen.h"
 #include "holder.h"
 #include "judge.h"
@@ -31,8 +32,10 @@
 #include "lifecycle_cases.h"
 #include "observe.h"
 #include "process.h"
+#include "refusal.h"
 #include "requirements.h"
 #include "spec.h"
+#include "stages.h"
 
 /* How long the probe may take to print after start. */
 #define PROBE_TIMEOUT_MS 10000
@@ -291,29 +294,145 @@ static void observe_into(struct case_ctx *x, json_t **view)
     *view = NULL;
 }
 
+/* ---- a refused create ----------------------------------------------------- */
+
+/* The runtime's features document, read once per run (per runtime path);
+ * NULL when it has none. */
+static struct {
+  char path[PATH_MAX];
+  json_t *doc;
+} features_cache;
+
+static const json_t *runtime_features(struct case_ctx *x)
+{
+  if (strcmp(features_cache.path, x->d->rt->path) == 0)
+    return features_cache.doc;
+  json_decref(features_cache.doc);
+  features_cache.doc = NULL;
+  snprintf(features_cache.path, sizeof(features_cache.path), "%s", x->d->rt->path);
+  struct nsc_exec r;
+  if (nsc_case_run(x, &r, -1, "features", NULL) == 0 && r.out)
+    features_cache.doc = json_loads(r.out, 0, NULL);
+  nsc_exec_free(&r);
+  if (!json_is_object(features_cache.doc)) {
+    json_decref(features_cache.doc);
+    features_cache.doc = NULL;
+  }
+  return features_cache.doc;
+}
+
+static bool write_config(struct case_ctx *x, const json_t *config)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/config.json", x->dir);
+  return json_dump_file(config, path, JSON_INDENT(2) | JSON_SORT_KEYS) == 0;
+}
+
+/* The line of stderr that says what failed: the first that mentions an
+ * error (runtimes may warn first), else the first. */
+static const char *error_line(const char *err, char *buf, size_t len)
+{
+  for (const char *p = err; p && *p; p += strcspn(p, "\n") + (p[strcspn(p, "\n")] == '\n')) {
+    size_t n = strcspn(p, "\n");
+    char *l = strndup(p, n);
+    bool hit = l && strcasestr(l, "error");
+    free(l);
+    if (hit) {
+      snprintf(buf, len, "%.*s", (int)n, p);
+      return buf;
+    }
+  }
+  return nsc_first_line(err, buf, len);
+}
+
+/* Does create succeed with config?  A container it makes is deleted again
+ * (and its init waited for) before the next try. */
+static bool create_ok(void *ctx, const json_t *config, char *why, size_t len)
+{
+  struct case_ctx *x = ctx;
+  if (!write_config(x, config)) {
+    snprintf(why, len, "config.json not written: %s", strerror(errno));
+    return false;
+  }
+  struct nsc_exec r;
+  int rc = nsc_case_run(x, &r, -1, "create", "--bundle", x->dir, x->id, NULL);
+  if (rc != 0)
+    error_line(r.err, why, len);
+  nsc_exec_free(&r);
+  if (rc != 0)
+    return false;
+  int status;
+  json_t *st = nsc_case_state(x, &status);
+  pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+  json_decref(st);
+  nsc_case_run(x, &r, -1, "delete", "--force", x->id, NULL);
+  nsc_exec_free(&r);
+  if (pid > 0)
+    nsc_wait_gone(pid, EXIT_TIMEOUT_MS);
+  return true;
+}
+
+/* create of config was refused (r): put the refusal down to the field
+ * responsible (refusal.h).  A create that hung is not narrowed: each try
+ * would hang as long. */
+static void refused(struct case_ctx *x, const json_t *config, const struct nsc_exec *r)
+{
+  char line[512], status[64];
+  snprintf(status, sizeof(status), "create exited %d%s", r->status,
+           r->timed_out ? " (timed out)" : "");
+  struct nsc_refusal ref;
+  nsc_refusal_explain(config, r->timed_out ? NULL : runtime_features(x), status,
+                      r->err && r->err[0] ? error_line(r->err, line, sizeof(line)) : NULL,
+                      r->timed_out ? NULL : create_ok, x, &ref);
+  nsc_refusal_verdicts(&ref, &x->out->verdicts);
+  if (ref.tries)
+    write_config(x, x->config);
+}
+
+/* A config that raises a hard limit nobody here may raise: the runtime must
+ * refuse it rather than run the program with other limits.  A refusal for
+ * another reason says nothing about the limit: whether create succeeds
+ * without the limit tells which it was. */
+static void run_raise_hard(struct case_ctx *x)
+{
+  char line[512], why[512];
+  struct nsc_exec r;
+  int rc = nsc_case_create(x, &r);
+  bool about_limit = r.err && strcasestr(r.err, "rlimit");
+  nsc_case_note_stderr(x, &r);
+  nsc_first_line(r.err, line, sizeof(line));
+  const char *req = REQ("config.rlimits.raise-hard");
+  const char *expected = "create fails with an error about the rlimit (no CAP_SYS_RESOURCE here)";
+  if (rc == 0 || about_limit || r.timed_out) {
+    nsc_case_verdict(x, req, rc != 0 && about_limit && !r.timed_out, expected,
+                     "create exited %d%s: %s", rc, r.timed_out ? " (timed out)" : "", line);
+    nsc_exec_free(&r);
+    return;
+  }
+  json_t *base = json_deep_copy(x->config);
+  json_object_del(json_object_get(base, "process"), "rlimits");
+  if (create_ok(x, base, why, sizeof(why))) {
+    nsc_case_verdict(x, req, true, expected,
+                     "create exited %d: %s; without the rlimits create succeeds", rc, line);
+    write_config(x, x->config);
+  } else {
+    nsc_case_skip(x, req, "create fails for another reason first, with or without the rlimits");
+    refused(x, base, &r);
+  }
+  json_decref(base);
+  nsc_exec_free(&r);
+}
+
 static void run_positive(struct case_ctx *x)
 {
-  char line[512];
   struct nsc_exec r;
   if (raises_hard_limit(x->config) && !x->d->cap_sys_resource) {
-    /* Nobody here may raise a hard limit: the runtime must refuse the
-     * config rather than run the program with other limits. */
-    int rc = nsc_case_create(x, &r);
-    /* Only an error about the limit counts: a refusal for another reason
-     * says nothing about this requirement. */
-    bool about_limit = r.err && strcasestr(r.err, "rlimit");
-    nsc_case_note_stderr(x, &r);
-    nsc_case_verdict(x, REQ("config.rlimits.raise-hard"), rc != 0 && about_limit,
-                     "create fails with an error about the rlimit (no CAP_SYS_RESOURCE here)",
-                     "create exited %d: %s", rc, nsc_first_line(r.err, line, sizeof(line)));
-    nsc_exec_free(&r);
+    run_raise_hard(x);
     return;
   }
   if (nsc_case_create(x, &r) != 0) {
     nsc_case_note_stderr(x, &r);
-    nsc_case_verdict(x, REQ("runtime.create.new-container"), false, "create exits 0",
-                     "create exited %d%s: %s", r.status, r.timed_out ? " (timed out)" : "",
-                     nsc_first_line(r.err, line, sizeof(line)));
+    refused(x, x->config, &r);
     nsc_exec_free(&r);
     return;
   }
@@ -371,10 +490,9 @@ static void run_positive(struct case_ctx *x)
     const char *out_pid = json_string_value(json_object_get(out_ns, "pid"));
     if (in_mnt && in_pid && out_mnt && out_pid) {
       bool same = !strcmp(in_mnt, out_mnt) && !strcmp(in_pid, out_pid);
-      nsc_case_verdict(x, REQ("runtime.state.pid"), same,
-                       "the state's pid is the program, in its namespaces",
-                       "pid %d is in %s %s, the program in %s %s", x->pid, out_mnt, out_pid, in_mnt,
-                       in_pid);
+      nsc_case_verdict(
+          x, REQ("runtime.state.pid"), same, "the state's pid is the program, in its namespaces",
+          "pid %d is in %s %s, the program in %s %s", x->pid, out_mnt, out_pid, in_mnt, in_pid);
       if (!same) {
         json_decref(created);
         json_decref(running);
@@ -531,6 +649,10 @@ int nsc_driver_run(struct nsc_driver *d, const struct nsc_case *c, struct nsc_re
       run_negative(&x);
     else if (c->kind == NSC_CASE_LIFECYCLE)
       nsc_lifecycle_run(&x);
+    else if (c->kind == NSC_CASE_FAULT)
+      nsc_fault_run(&x);
+    else if (c->kind == NSC_CASE_STAGE)
+      nsc_stage_run(&x);
     else
       run_positive(&x);
   }

@@ -61,6 +61,17 @@ const struct gen_dim gen_dims[D_COUNT] = {
                      {"none", "noatime", "strictatime", "relatime", "nodiratime", "sync", "dirsync",
                       "other"},
                      MFLAGS_NONE},
+    [D_SCHED] = {"process.scheduler",
+                 {"absent", "other-nice", "batch-negative", "idle", "fifo", "rr-reset", "deadline"},
+                 SCHED_ABSENT},
+    [D_IOPRIO] = {"process.ioPriority", {"absent", "be-0", "be-7", "idle", "rt-3"}, IOPRIO_ABSENT},
+    [D_MEMPOLICY] = {"linux.memoryPolicy",
+                     {"absent", "default", "local", "preferred", "preferred-local", "bind",
+                      "interleave-static", "bind-balancing"},
+                     MPOL_ABSENT},
+    [D_DEVICES] = {"linux.devices", {"none", "char", "block", "fifo", "attrs"}, DEV_NONE},
+    [D_MNT_IDMAP] = {"mounts.idmap", {"none", "idmap", "ridmap"}, MIDMAP_NONE},
+    [D_MNT_REMOUNT] = {"mounts.remount", {"none", "bind-ro", "tmpfs-ro"}, MREMOUNT_NONE},
 };
 
 const char *const gen_ns_types[8] = {"user", "pid",     "mount",  "uts",
@@ -145,6 +156,11 @@ static bool consistent(const int8_t *a)
    * reveal what they cover: a user namespace's mount namespace refuses it. */
   if (HAS(D_MNT_BIND) && HAS(D_NS_USER) && a[D_MNT_BIND] == MBIND_BIND &&
       a[D_NS_USER] != NSV_ABSENT)
+    return false;
+  /* In a user namespace a device node can only be bound from the host's,
+   * whose mode and owner the runtime cannot change: fileMode, uid and gid are
+   * for a runtime that makes the node itself. */
+  if (HAS(D_DEVICES) && HAS(D_NS_USER) && a[D_DEVICES] == DEV_ATTRS && a[D_NS_USER] != NSV_ABSENT)
     return false;
   return true;
 #undef HAS

@@ -120,6 +120,76 @@ static void extra_mounts(bool *ok, json_t *ms, const int8_t *a)
   }
 }
 
+/* linux.devices (gen_dims[D_DEVICES]).  char and block name nodes this host
+ * has at the same path (a runtime in a user namespace binds the host's node),
+ * fifo one in a directory to create, attrs a /dev/full under another name
+ * with fileMode 0660 (432) and owner 1000:1001 (made with mknod, so only
+ * without a user namespace). */
+static const struct {
+  const char *path, *type;
+  int major, minor;
+  bool attrs;
+} devices[] = {
+    [DEV_CHAR] = {"/dev/loop-control", "c", 10, 237, false},
+    [DEV_BLOCK] = {"/dev/loop0", "b", 7, 0, false},
+    [DEV_FIFO] = {"/dev/nsc/fifo", "p", 0, 0, false},
+    [DEV_ATTRS] = {"/dev/nsc-full", "c", 1, 7, true},
+};
+
+static json_t *device_list(bool *ok, int value)
+{
+  json_t *d = json_pack("{s:s, s:s}", "path", devices[value].path, "type", devices[value].type);
+  if (devices[value].type[0] != 'p') {
+    gen_put(ok, d, "major", json_integer(devices[value].major));
+    gen_put(ok, d, "minor", json_integer(devices[value].minor));
+  }
+  if (devices[value].attrs) {
+    gen_put(ok, d, "fileMode", json_integer(0660));
+    gen_put(ok, d, "uid", json_integer(1000));
+    gen_put(ok, d, "gid", json_integer(1001));
+  }
+  json_t *list = json_array();
+  gen_push(ok, list, d);
+  if (!list)
+    *ok = false;
+  return list;
+}
+
+/* mounts.idmap: the bundle directory (source ".") bound at GEN_IDMAP_DEST
+ * with a mapping of its own: on-disk id 0 is host uid 101000 and gid
+ * 102000, which the container's user namespace (if any) maps on. */
+#define GEN_IDMAP_DEST   "/dev/nsc-idmap"
+#define GEN_REMOUNT_DEST "/dev/nsc-remount"
+
+static json_t *idmap_mount(bool *ok, int value)
+{
+  json_t *m = mount_entry(ok, GEN_IDMAP_DEST, "bind", ".",
+                          value == MIDMAP_RIDMAP ? STRINGS(ok, "rbind", "ridmap")
+                                                 : STRINGS(ok, "bind", "idmap"));
+  gen_put(ok, m, "uidMappings",
+          json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 101000, "size", 1));
+  gen_put(ok, m, "gidMappings",
+          json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 102000, "size", 1));
+  return m;
+}
+
+/* mounts.remount: bind-ro binds the bundle directory at GEN_REMOUNT_DEST and
+ * a second entry remounts that bind read-only; tmpfs-ro remounts the
+ * /dev/shm tmpfs read-only.  Both mount points are in the /dev tmpfs, so
+ * nothing is created in the shared rootfs. */
+static void remount_mounts(bool *ok, json_t *ms, int value)
+{
+  if (value == MREMOUNT_BIND_RO) {
+    gen_push(ok, ms, mount_entry(ok, GEN_REMOUNT_DEST, "bind", ".", STRINGS(ok, "rbind")));
+    gen_push(ok, ms,
+             mount_entry(ok, GEN_REMOUNT_DEST, "bind", ".", STRINGS(ok, "remount", "bind", "ro")));
+  } else if (value == MREMOUNT_TMPFS_RO) {
+    gen_push(ok, ms,
+             mount_entry(ok, "/dev/shm", "tmpfs", "shm",
+                         STRINGS(ok, "remount", "ro", "nosuid", "noexec", "nodev")));
+  }
+}
+
 /* The fixture's mounts, as runc's default spec has them, adjusted to what the
  * user namespace allows. */
 static json_t *mounts(bool *ok, const int8_t *a)
@@ -156,6 +226,9 @@ static json_t *mounts(bool *ok, const int8_t *a)
              mount_entry(ok, "/tmp", "tmpfs", "tmpfs",
                          STRINGS(ok, "nosuid", "nodev", "mode=1777", "size=65536k")));
   extra_mounts(ok, ms, a);
+  if (a[D_MNT_IDMAP] != MIDMAP_NONE)
+    gen_push(ok, ms, idmap_mount(ok, a[D_MNT_IDMAP]));
+  remount_mounts(ok, ms, a[D_MNT_REMOUNT]);
   return ms;
 }
 
@@ -218,14 +291,14 @@ const char *const gen_seccomp_allowed[] = {
     "clock_gettime", "clock_nanosleep", "clone", "clone3", "close", "close_range", "dup", "dup2",
     "dup3", "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_wait", "execve", "execveat",
     "exit", "exit_group", "faccessat", "faccessat2", "fchdir", "fcntl", "fstat", "fstatfs",
-    "futex", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getpid",
+    "futex", "get_mempolicy", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getpid",
     "getppid", "getrandom", "getresgid", "getresuid", "getrlimit", "gettid", "gettimeofday",
-    "getuid", "ioctl", "kill", "lseek", "lstat", "madvise", "mmap", "mprotect", "munmap",
+    "getuid", "ioctl", "ioprio_get", "kill", "lseek", "lstat", "madvise", "mmap", "mprotect", "munmap",
     "nanosleep", "newfstatat", "open", "openat", "personality", "pipe2", "poll", "ppoll", "prctl",
     "pread64",
     "prlimit64", "pselect6", "read", "readlink", "readlinkat", "recvfrom", "recvmsg",
     "restart_syscall", "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend",
-    "sched_getaffinity", "sched_yield", "select", "sendmsg", "sendto", "set_robust_list",
+    "sched_getaffinity", "sched_getattr", "sched_yield", "select", "sendmsg", "sendto", "set_robust_list",
     "set_tid_address", "setgid", "setgroups", "setresgid", "setresuid", "setrlimit", "setsid",
     "setuid", "sigaltstack", "stat", "statfs", "statx", "tgkill", "tkill", "umask", "uname",
     "wait4", "waitid", "write", "writev",
@@ -311,6 +384,65 @@ static json_t *time_offsets(int value)
                    "nanosecs", 0, "boottime", "secs", (json_int_t)9000, "nanosecs", 500000000);
 }
 
+/* process.scheduler: one object per value (gen_dims[D_SCHED]). */
+static json_t *scheduler(int value)
+{
+  switch (value) {
+  case SCHED_OTHER_NICE:
+    return json_pack("{s:s, s:i}", "policy", "SCHED_OTHER", "nice", 5);
+  case SCHED_BATCH_NEG:
+    /* A negative nice needs CAP_SYS_NICE in the initial user namespace. */
+    return json_pack("{s:s, s:i}", "policy", "SCHED_BATCH", "nice", -3);
+  case SCHED_IDLE_:
+    return json_pack("{s:s}", "policy", "SCHED_IDLE");
+  case SCHED_FIFO_10:
+    return json_pack("{s:s, s:i}", "policy", "SCHED_FIFO", "priority", 10);
+  case SCHED_RR_RESET:
+    return json_pack("{s:s, s:i, s:[s]}", "policy", "SCHED_RR", "priority", 5, "flags",
+                     "SCHED_FLAG_RESET_ON_FORK");
+  default:
+    /* 1 ms of every 100 ms, within 10 ms of each period's start. */
+    return json_pack("{s:s, s:I, s:I, s:I}", "policy", "SCHED_DEADLINE", "runtime",
+                     (json_int_t)1000000, "deadline", (json_int_t)10000000, "period",
+                     (json_int_t)100000000);
+  }
+}
+
+static json_t *io_priority(int value)
+{
+  static const struct {
+    const char *klass;
+    int level;
+  } v[] = {[IOPRIO_BE_0] = {"IOPRIO_CLASS_BE", 0},
+           [IOPRIO_BE_7] = {"IOPRIO_CLASS_BE", 7},
+           [IOPRIO_IDLE] = {"IOPRIO_CLASS_IDLE", 0},
+           [IOPRIO_RT_3] = {"IOPRIO_CLASS_RT", 3}};
+  return json_pack("{s:s, s:i}", "class", v[value].klass, "priority", v[value].level);
+}
+
+/* linux.memoryPolicy: node 0 is the one node every NUMA kernel has. */
+static json_t *memory_policy(int value)
+{
+  switch (value) {
+  case MPOL_DEFAULT_:
+    return json_pack("{s:s}", "mode", "MPOL_DEFAULT");
+  case MPOL_LOCAL_:
+    return json_pack("{s:s}", "mode", "MPOL_LOCAL");
+  case MPOL_PREFERRED_:
+    return json_pack("{s:s, s:s}", "mode", "MPOL_PREFERRED", "nodes", "0");
+  case MPOL_PREFERRED_LOCAL:
+    return json_pack("{s:s}", "mode", "MPOL_PREFERRED");
+  case MPOL_BIND_:
+    return json_pack("{s:s, s:s}", "mode", "MPOL_BIND", "nodes", "0");
+  case MPOL_INTERLEAVE_STATIC:
+    return json_pack("{s:s, s:s, s:[s]}", "mode", "MPOL_INTERLEAVE", "nodes", "0", "flags",
+                     "MPOL_F_STATIC_NODES");
+  default:
+    return json_pack("{s:s, s:s, s:[s]}", "mode", "MPOL_BIND", "nodes", "0", "flags",
+                     "MPOL_F_NUMA_BALANCING");
+  }
+}
+
 static json_t *process(bool *ok, const int8_t *a, const char **probe)
 {
   static const char *const cwds[] = {"/", "/tmp", "/proc"};
@@ -348,6 +480,17 @@ static json_t *process(bool *ok, const int8_t *a, const char **probe)
     gen_push(ok, args, json_string("--sysctl"));
     gen_push(ok, args, json_string(sysctls[i].key));
   }
+  /* the nodes of linux.devices and the id-mapped mount point, looked at */
+  const char *stat_paths[] = {
+      a[D_DEVICES] != DEV_NONE ? devices[a[D_DEVICES]].path : NULL,
+      a[D_MNT_IDMAP] != MIDMAP_NONE ? GEN_IDMAP_DEST : NULL,
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(stat_paths); i++) {
+    if (!stat_paths[i])
+      continue;
+    gen_push(ok, args, json_string("--stat"));
+    gen_push(ok, args, json_string(stat_paths[i]));
+  }
 
   json_t *proc =
       json_pack("{s:b, s:o, s:o, s:o, s:s, s:b}", "terminal", 0, "user", user, "args", args, "env",
@@ -358,6 +501,10 @@ static json_t *process(bool *ok, const int8_t *a, const char **probe)
     gen_put(ok, proc, "rlimits", rlimits(ok, a[D_RLIMITS]));
   if (a[D_OOM] != OOM_ABSENT)
     gen_put(ok, proc, "oomScoreAdj", json_integer(a[D_OOM] == OOM_ZERO ? 0 : 500));
+  if (a[D_SCHED] != SCHED_ABSENT)
+    gen_put(ok, proc, "scheduler", scheduler(a[D_SCHED]));
+  if (a[D_IOPRIO] != IOPRIO_ABSENT)
+    gen_put(ok, proc, "ioPriority", io_priority(a[D_IOPRIO]));
   if (!proc)
     *ok = false;
   return proc;
@@ -429,6 +576,10 @@ json_t *gen_build_config(const int8_t *a, const char *id, uint64_t seed, struct 
   if (a[D_PERSONALITY] != PERS_ABSENT)
     gen_put(&ok, lnx, "personality",
             json_pack("{s:s}", "domain", gen_dims[D_PERSONALITY].values[a[D_PERSONALITY]]));
+  if (a[D_MEMPOLICY] != MPOL_ABSENT)
+    gen_put(&ok, lnx, "memoryPolicy", memory_policy(a[D_MEMPOLICY]));
+  if (a[D_DEVICES] != DEV_NONE)
+    gen_put(&ok, lnx, "devices", device_list(&ok, a[D_DEVICES]));
 
   json_t *cfg = json_pack("{s:s, s:{s:s, s:b}, s:o, s:o, s:o, s:{s:s, s:s, s:s}}", "ociVersion",
                           OCI_VERSION, "root", "path", GEN_ROOT_PLACEHOLDER, "readonly",

@@ -10,16 +10,22 @@
 #include "requirements.h"
 
 static const row_t negative_base_row = {
-    [D_NS_USER] = NSV_NEW,        [D_NS_PID] = NSV_NEW,          [D_NS_MOUNT] = NSV_NEW,
-    [D_NS_UTS] = NSV_NEW,         [D_NS_IPC] = NSV_NEW,          [D_NS_NET] = NSV_NEW,
-    [D_NS_CGROUP] = NSV_NEW,      [D_NS_TIME] = NSV_ABSENT,      [D_IDMAP] = MAP_SINGLE,
-    [D_USER] = USER_ROOT,         [D_UMASK] = UMASK_ABSENT,      [D_RLIMITS] = RL_NOFILE_SOFT,
-    [D_CAPS] = CAPS_DEFAULT,      [D_NNP] = FLAG_TRUE,           [D_HOSTNAME] = HOST_HOSTNAME,
-    [D_OOM] = OOM_ABSENT,         [D_SECCOMP] = SC_ABSENT,       [D_READONLY] = FLAG_FALSE,
-    [D_MASKED] = PATHS_DEFAULT,   [D_ROPATHS] = PATHS_DEFAULT,   [D_ENV] = ENV_DEFAULT,
-    [D_CWD] = CWD_ROOT,           [D_SYSCTL] = SYSCTL_NONE,      [D_TIME_OFFSETS] = TOFF_NONE,
-    [D_ROOT_PROP] = RPROP_ABSENT, [D_PERSONALITY] = PERS_ABSENT, [D_MNT_BIND] = MBIND_NONE,
-    [D_MNT_PROP] = MPROP_NONE,    [D_MNT_FLAGS] = MFLAGS_NONE,
+    [D_NS_USER] = NSV_NEW,        [D_NS_PID] = NSV_NEW,
+    [D_NS_MOUNT] = NSV_NEW,       [D_NS_UTS] = NSV_NEW,
+    [D_NS_IPC] = NSV_NEW,         [D_NS_NET] = NSV_NEW,
+    [D_NS_CGROUP] = NSV_NEW,      [D_NS_TIME] = NSV_ABSENT,
+    [D_IDMAP] = MAP_SINGLE,       [D_USER] = USER_ROOT,
+    [D_UMASK] = UMASK_ABSENT,     [D_RLIMITS] = RL_NOFILE_SOFT,
+    [D_CAPS] = CAPS_DEFAULT,      [D_NNP] = FLAG_TRUE,
+    [D_HOSTNAME] = HOST_HOSTNAME, [D_OOM] = OOM_ABSENT,
+    [D_SECCOMP] = SC_ABSENT,      [D_READONLY] = FLAG_FALSE,
+    [D_MASKED] = PATHS_DEFAULT,   [D_ROPATHS] = PATHS_DEFAULT,
+    [D_ENV] = ENV_DEFAULT,        [D_CWD] = CWD_ROOT,
+    [D_SYSCTL] = SYSCTL_NONE,     [D_TIME_OFFSETS] = TOFF_NONE,
+    [D_ROOT_PROP] = RPROP_ABSENT, [D_PERSONALITY] = PERS_ABSENT,
+    [D_MNT_BIND] = MBIND_NONE,    [D_MNT_PROP] = MPROP_NONE,
+    [D_MNT_FLAGS] = MFLAGS_NONE,  [D_DEVICES] = DEV_NONE,
+    [D_MNT_IDMAP] = MIDMAP_NONE,  [D_MNT_REMOUNT] = MREMOUNT_NONE,
 };
 
 enum neg {
@@ -60,6 +66,9 @@ enum neg {
   NEG_SCHEDULER_POLICY,
   NEG_IO_PRIORITY_CLASS,
   NEG_MEMORY_POLICY_MODE,
+  NEG_IDMAP_UID_ONLY,
+  NEG_IDMAP_NO_USERNS,
+  NEG_DEVICE_OVER_FILE,
   NEG_COUNT
 };
 
@@ -116,6 +125,14 @@ static const struct {
                                "a 1.3.0 config with ioPriority class IOPRIO_CLASS_BANANA"},
     [NEG_MEMORY_POLICY_MODE] = {"memory-policy-mode-unknown",
                                 "a 1.3.0 config with memoryPolicy mode MPOL_BANANA"},
+    [NEG_IDMAP_UID_ONLY] = {"idmap-uid-without-gid",
+                            "an idmap bind mount with uidMappings and no gidMappings"},
+    [NEG_IDMAP_NO_USERNS] = {"idmap-no-mappings-no-userns",
+                             "an idmap bind mount without mappings in a container without a user "
+                             "namespace"},
+    [NEG_DEVICE_OVER_FILE] = {"device-over-regular-file",
+                              "a linux.devices entry c 1:3 at /etc/passwd, a regular file of the "
+                              "rootfs (no user namespace)"},
 };
 
 /* The release that defines scheduler, ioPriority and memoryPolicy: a config
@@ -156,6 +173,35 @@ static json_t *ns_entry(json_t *list, const char *type, size_t *index)
       return e;
   }
   return NULL;
+}
+
+/* The base without its user namespace: no user entry and no id maps (the
+ * base's mounts suit a container without one as well). */
+static int drop_userns(json_t *lnx)
+{
+  size_t i;
+  json_t *ns = json_object_get(lnx, "namespaces");
+  if (!ns_entry(ns, "user", &i) || json_array_remove(ns, i) < 0)
+    return -1;
+  json_object_del(lnx, "uidMappings");
+  json_object_del(lnx, "gidMappings");
+  return 0;
+}
+
+/* A bind of the bundle directory with idmap and, when uid_map, uidMappings
+ * only. */
+static int add_idmap_mount(json_t *cfg, bool uid_map)
+{
+  json_t *m = json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", "/dev/nsc-idmap", "type", "bind",
+                        "source", ".", "options", "bind", "idmap");
+  if (m && uid_map &&
+      json_object_set_new(
+          m, "uidMappings",
+          json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 101000, "size", 1)) < 0) {
+    json_decref(m);
+    return -1;
+  }
+  return json_array_append_new(json_object_get(cfg, "mounts"), m);
 }
 
 /* Break cfg the way negative `which` says; returns the requirement under test,
@@ -279,6 +325,20 @@ static const char *break_config(enum neg which, json_t *cfg)
     ret = ret ? ret
               : json_object_set_new(lnx, "memoryPolicy", json_pack("{s:s}", "mode", "MPOL_BANANA"));
     return ret ? NULL : REQ("config-linux.memory-policy.invalid");
+  case NEG_IDMAP_UID_ONLY:
+    ret = add_idmap_mount(cfg, true);
+    return ret ? NULL : REQ("config.mounts.idmap-pair");
+  case NEG_IDMAP_NO_USERNS:
+    ret = drop_userns(lnx);
+    ret = ret ? ret : add_idmap_mount(cfg, false);
+    return ret ? NULL : REQ("config.mount-options.idmap-no-userns");
+  case NEG_DEVICE_OVER_FILE: /* without a user namespace, so the node would be made by mknod */
+    ret = drop_userns(lnx);
+    ret = ret ? ret
+              : json_object_set_new(lnx, "devices",
+                                    json_pack("[{s:s, s:s, s:i, s:i}]", "path", "/etc/passwd",
+                                              "type", "c", "major", 1, "minor", 3));
+    return ret ? NULL : REQ("config-linux.devices.existing-mismatch");
   default:
     break;
   }

@@ -472,4 +472,5 @@ void nsc_judge_positive(const struct nsc_views *v, struct nsc_verdicts *out)
   nsc_judge_mounts(&j);
   nsc_judge_dev(&j);
   nsc_judge_linux_misc(&j);
+  nsc_judge_sched(&j);
 }

@@ -1,5 +1,5 @@
 /* What the judge's files share (judge.c, judge_process.c, judge_mounts.c,
- * judge_linux.c).
+ * judge_linux.c, judge_sched.c).
  * Private to the judge. */
 #ifndef NSC_JUDGE_INT_H
 #define NSC_JUDGE_INT_H
@@ -67,5 +67,6 @@ void nsc_judge_fds(struct judge *j);          /* judge_process.c */
 void nsc_judge_mounts(struct judge *j);       /* judge_mounts.c */
 void nsc_judge_dev(struct judge *j);          /* judge_linux.c */
 void nsc_judge_linux_misc(struct judge *j);   /* judge_linux.c */
+void nsc_judge_sched(struct judge *j);        /* judge_sched.c */
 
 #endif

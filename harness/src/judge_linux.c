@@ -242,11 +242,126 @@ static void judge_dev_symlinks(struct judge *j)
   }
 }
 
+/* ---- linux.devices ------------------------------------------------------------------
+ * The probe's --stat entry of each path (lstat: a node, never what a link
+ * leads to).  available: a node of the requested kind is there; attributes:
+ * also its numbers and the fileMode, uid and gid the entry gives (ids as the
+ * container sees them, which is what the spec gives). */
+
+struct devnode_expect {
+  const char *type; /* the probe's letter: c (for c and u), b, p */
+  long long major, minor;
+  long long mode, uid, gid; /* -1 when not given */
+  bool attributes;          /* judge numbers and attributes, not only the kind */
+};
+
+static enum judge_eval eval_devnode(const json_t *value, bool outside, const void *arg,
+                                    struct judge_text *actual)
+{
+  const struct devnode_expect *e = arg;
+  const char *type = json_string_value(json_object_get(value, "type"));
+  if (!type) {
+    nsc_judge_text_add(actual, "the entry has no type");
+    return JUDGE_NA;
+  }
+  const char *mode = json_string_value(json_object_get(value, "mode"));
+  long long uid = json_integer_value(json_object_get(value, "uid"));
+  long long gid = json_integer_value(json_object_get(value, "gid"));
+  if (!strcmp(type, "missing")) {
+    long long n = json_integer_value(json_object_get(value, "errno"));
+    const char *name = n > 0 && n < 4096 ? strerrorname_np((int)n) : NULL;
+    nsc_judge_text_add(actual, "missing (%s)", name ? name : "?");
+    return JUDGE_FAIL;
+  }
+  if (!strcmp(type, "c") || !strcmp(type, "b"))
+    describe_node(value, actual);
+  else
+    nsc_judge_text_add(actual, "type %s mode %s", type, mode ? mode : "?");
+  nsc_judge_text_add(actual, " owner %lld:%lld", uid, gid);
+  bool ok = strcmp(type, e->type) == 0;
+  if (!e->attributes || !ok)
+    return ok ? JUDGE_PASS : JUDGE_FAIL;
+  if (strcmp(e->type, "p") != 0)
+    ok = json_integer_value(json_object_get(value, "major")) == e->major &&
+         json_integer_value(json_object_get(value, "minor")) == e->minor;
+  if (ok && e->mode >= 0)
+    ok = mode && strtoll(mode, NULL, 8) == e->mode;
+  if (ok && e->uid >= 0)
+    ok = uid == e->uid;
+  if (ok && e->gid >= 0)
+    ok = gid == e->gid;
+  return ok ? JUDGE_PASS : JUDGE_FAIL;
+}
+
+/* An optional unsigned field of a device entry: -1 when absent, -2 when it
+ * is not a non-negative integer. */
+static long long device_number(const json_t *dev, const char *key)
+{
+  const json_t *v = json_object_get(dev, key);
+  if (!v)
+    return -1;
+  if (!json_is_integer(v) || json_integer_value(v) < 0)
+    return -2;
+  return json_integer_value(v);
+}
+
+static void judge_devices(struct judge *j)
+{
+  size_t i;
+  json_t *dev;
+  json_array_foreach(json_object_get(j->lnx, "devices"), i, dev)
+  {
+    const char *available = REQ("config-linux.devices.available");
+    const char *attributes = REQ("config-linux.devices.attributes");
+    const char *path = json_string_value(json_object_get(dev, "path"));
+    const char *type = json_string_value(json_object_get(dev, "type"));
+    if (!path || !type || strlen(type) != 1 || !strchr("cbup", type[0])) {
+      nsc_judge_skip(j, available, "linux.devices[%zu] has no valid path or type", i);
+      nsc_judge_skip(j, attributes, "linux.devices[%zu] has no valid path or type", i);
+      continue;
+    }
+    struct devnode_expect e = {
+        .type = type[0] == 'u'   ? "c"
+                : type[0] == 'b' ? "b"
+                : type[0] == 'p' ? "p"
+                                 : "c",
+        .major = device_number(dev, "major"),
+        .minor = device_number(dev, "minor"),
+        .mode = device_number(dev, "fileMode"),
+        .uid = device_number(dev, "uid"),
+        .gid = device_number(dev, "gid"),
+    };
+    if (e.mode >= 0)
+      e.mode &= 07777;
+    char expected[PATH_MAX + 160];
+    snprintf(expected, sizeof(expected), "%s: a node of type %s", path, e.type);
+    nsc_judge_fact(j, available, "stat", path, false, expected, eval_devnode, &e);
+    if (e.mode < -1 || e.uid < -1 || e.gid < -1 ||
+        (type[0] != 'p' && (e.major < 0 || e.minor < 0))) {
+      nsc_judge_skip(j, attributes, "linux.devices[%zu] has a malformed number", i);
+      continue;
+    }
+    e.attributes = true;
+    struct judge_text t = {.len = 0};
+    nsc_judge_text_add(&t, "%s: %s", path, e.type);
+    if (type[0] != 'p')
+      nsc_judge_text_add(&t, " %lld:%lld", e.major, e.minor);
+    if (e.mode >= 0)
+      nsc_judge_text_add(&t, " mode %04llo", e.mode);
+    if (e.uid >= 0)
+      nsc_judge_text_add(&t, " uid %lld", e.uid);
+    if (e.gid >= 0)
+      nsc_judge_text_add(&t, " gid %lld", e.gid);
+    nsc_judge_fact(j, attributes, "stat", path, false, t.s, eval_devnode, &e);
+  }
+}
+
 void nsc_judge_dev(struct judge *j)
 {
   judge_default_devices(j);
   judge_ptmx(j);
   judge_dev_symlinks(j);
+  judge_devices(j);
 }
 
 /* ---- sysctl ---------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "judge_int.h"
 #include "requirements.h"
@@ -593,6 +594,204 @@ static void judge_bind(struct judge *j, const json_t *mount, const struct mount_
   nsc_judge_fact(j, req, "mounts", NULL, true, expected, eval_bind, &e);
 }
 
+/* ---- id-mapped mounts ---------------------------------------------------------------
+ * mountinfo marks an id-mapped mount "idmapped".  Whether the mapping is the
+ * one the entry gives shows in the owner of the mount point as the probe
+ * sees it: the on-disk owner, through the entry's mappings (containerID ->
+ * hostID), then through the container's user namespace (the probe's
+ * uid_map/gid_map, inside <- outside); an id a map lacks is the overflow id. */
+
+#define OVERFLOW_ID 65534
+
+static enum judge_eval eval_idmapped(const json_t *value, bool outside, const void *arg,
+                                     struct judge_text *actual)
+{
+  const char *dest = arg;
+  const json_t *m = mount_at(value, dest, NULL);
+  if (!m) {
+    nsc_judge_text_add(actual, "no mount at %s", dest);
+    return JUDGE_FAIL;
+  }
+  nsc_judge_text_add(actual, "%s: %s", dest, mount_str(m, "options"));
+  return has_option(mount_str(m, "options"), "idmapped") ? JUDGE_PASS : JUDGE_FAIL;
+}
+
+/* id through a spec mapping list (containerID -> hostID); -1 when unmapped or
+ * malformed. */
+static long long spec_map(const json_t *list, long long id)
+{
+  size_t i;
+  json_t *r;
+  json_array_foreach(list, i, r)
+  {
+    long long c = json_integer_value(json_object_get(r, "containerID"));
+    long long h = json_integer_value(json_object_get(r, "hostID"));
+    long long n = json_integer_value(json_object_get(r, "size"));
+    if (id >= c && id - c < n)
+      return h + (id - c);
+  }
+  return -1;
+}
+
+/* A host id as the probe sees it through its [[inside, outside, count]]
+ * map; -1 when unmapped. */
+static long long probe_view(const json_t *map, long long id)
+{
+  size_t i;
+  json_t *r;
+  json_array_foreach(map, i, r)
+  {
+    long long in = json_integer_value(json_array_get(r, 0));
+    long long out = json_integer_value(json_array_get(r, 1));
+    long long n = json_integer_value(json_array_get(r, 2));
+    if (id >= out && id - out < n)
+      return in + (id - out);
+  }
+  return -1;
+}
+
+struct owner_expect {
+  long long uid, gid;
+};
+
+static enum judge_eval eval_owner(const json_t *value, bool outside, const void *arg,
+                                  struct judge_text *actual)
+{
+  const struct owner_expect *e = arg;
+  const char *type = json_string_value(json_object_get(value, "type"));
+  if (!type || !strcmp(type, "missing")) {
+    nsc_judge_text_add(actual, "the mount point is missing");
+    return JUDGE_FAIL;
+  }
+  long long uid = json_integer_value(json_object_get(value, "uid"));
+  long long gid = json_integer_value(json_object_get(value, "gid"));
+  nsc_judge_text_add(actual, "owner %lld:%lld", uid, gid);
+  return uid == e->uid && gid == e->gid ? JUDGE_PASS : JUDGE_FAIL;
+}
+
+/* The on-disk owner of a bind source: a relative source is the bundle (or a
+ * path in it), which the harness made as itself; an absolute one is looked
+ * up on the host.  false when it cannot be told. */
+static bool source_owner(const char *source, long long *uid, long long *gid)
+{
+  if (source[0] != '/') {
+    if (strcmp(source, ".") != 0 && strcmp(source, "./") != 0)
+      return false;
+    *uid = geteuid();
+    *gid = getegid();
+    return true;
+  }
+  struct stat st;
+  if (stat(source, &st) < 0)
+    return false;
+  *uid = st.st_uid;
+  *gid = st.st_gid;
+  return true;
+}
+
+static void judge_idmapped(struct judge *j, const json_t *mount, const struct mount_expect *m)
+{
+  const json_t *umap = json_object_get(mount, "uidMappings");
+  const json_t *gmap = json_object_get(mount, "gidMappings");
+  bool maps = json_array_size(umap) > 0 && json_array_size(gmap) > 0;
+  bool option = spec_has_option(mount, "idmap") || spec_has_option(mount, "ridmap");
+  if (!maps && !option)
+    return;
+  char expected[PATH_MAX + 160];
+  snprintf(expected, sizeof(expected), "%s: an id-mapped mount (\"idmapped\")", m->dest);
+  nsc_judge_fact(j, REQ("config.mount-options.idmap"), "mounts", NULL, true, expected,
+                 eval_idmapped, m->dest);
+  if (!maps)
+    return;
+  const char *req = REQ("config.mount-options.idmap-mappings");
+  const char *source = json_string_value(json_object_get(mount, "source"));
+  long long disk_uid, disk_gid;
+  if (!source || !source_owner(source, &disk_uid, &disk_gid)) {
+    nsc_judge_skip(j, req, "the owner of source %s on disk is not known", source ? source : "?");
+    return;
+  }
+  const json_t *puid = json_object_get(j->v->probe, "uid_map");
+  const json_t *pgid = json_object_get(j->v->probe, "gid_map");
+  if (j->v->probe && (!json_is_array(puid) || !json_is_array(pgid))) {
+    nsc_judge_skip(j, req, "the probe reported no uid_map/gid_map to see the ids through");
+    return;
+  }
+  long long hu = spec_map(umap, disk_uid), hg = spec_map(gmap, disk_gid);
+  long long iu = hu < 0 ? -1 : probe_view(puid, hu), ig = hg < 0 ? -1 : probe_view(pgid, hg);
+  struct owner_expect e = {iu < 0 ? OVERFLOW_ID : iu, ig < 0 ? OVERFLOW_ID : ig};
+  snprintf(expected, sizeof(expected),
+           "%s owned by %lld:%lld (on disk %lld:%lld, host %lld:%lld through the mount's "
+           "mappings)",
+           m->dest, e.uid, e.gid, disk_uid, disk_gid, hu, hg);
+  nsc_judge_fact(j, req, "stat", m->dest, false, expected, eval_owner, &e);
+}
+
+/* ---- remount ---------------------------------------------------------------------------
+ * A remount entry changes the mount already at its destination: as many
+ * mounts there as the entries before it stacked, and the top one read-only
+ * or not as its last ro/rw option says. */
+
+struct remount_expect {
+  const char *dest;
+  size_t count;
+  int ro; /* 1, 0, -1 not given */
+};
+
+static enum judge_eval eval_remount(const json_t *value, bool outside, const void *arg,
+                                    struct judge_text *actual)
+{
+  const struct remount_expect *e = arg;
+  size_t n = 0, i;
+  json_t *m;
+  json_array_foreach(value, i, m)
+  {
+    n += strcmp(mount_str(m, "mount_point"), e->dest) == 0;
+  }
+  const json_t *top = mount_at(value, e->dest, NULL);
+  nsc_judge_text_add(actual, "%zu mount%s at %s", n, n == 1 ? "" : "s", e->dest);
+  if (top)
+    nsc_judge_text_add(actual, ", the top one %s", mount_str(top, "options"));
+  bool ok = n == e->count && top;
+  if (ok && e->ro >= 0)
+    ok = has_option(mount_str(top, "options"), "ro") == (e->ro == 1);
+  return ok ? JUDGE_PASS : JUDGE_FAIL;
+}
+
+static void judge_remount(struct judge *j, const json_t *mounts, size_t i,
+                          const struct mount_expect *m)
+{
+  const char *req = REQ("config.mount-options.remount");
+  struct remount_expect e = {.dest = m->dest, .ro = -1};
+  for (size_t k = 0; k < i; k++) {
+    const json_t *o = json_array_get(mounts, k);
+    const char *d = json_string_value(json_object_get(o, "destination"));
+    char other[PATH_MAX];
+    if (!d || spec_has_option(o, "remount"))
+      continue;
+    normalize(d, other, sizeof(other));
+    e.count += strcmp(other, m->dest) == 0;
+  }
+  if (e.count == 0) {
+    nsc_judge_skip(j, req, "no earlier mounts entry at %s to remount", m->dest);
+    return;
+  }
+  size_t k;
+  json_t *o;
+  json_array_foreach(json_object_get(json_array_get(mounts, i), "options"), k, o)
+  {
+    const char *opt = json_string_value(o);
+    if (opt && (!strcmp(opt, "ro") || !strcmp(opt, "rw")))
+      e.ro = opt[1] == 'o';
+  }
+  char expected[PATH_MAX + 96];
+  snprintf(expected, sizeof(expected), "%zu mount%s at %s (none added)%s", e.count,
+           e.count == 1 ? "" : "s", m->dest,
+           e.ro < 0 ? ""
+           : e.ro   ? ", the top one ro"
+                    : ", the top one not ro");
+  nsc_judge_fact(j, req, "mounts", NULL, true, expected, eval_remount, &e);
+}
+
 static void judge_mount_entry(struct judge *j, const json_t *mounts, size_t i)
 {
   static const char *const checked_types[] = {"proc", "tmpfs", "sysfs", "devpts", "mqueue"};
@@ -633,8 +832,12 @@ static void judge_mount_entry(struct judge *j, const json_t *mounts, size_t i)
                    eval_mount_flag, &e);
   }
   judge_option_groups(j, m, &e);
-  if (bind)
+  if (spec_has_option(m, "remount"))
+    judge_remount(j, mounts, i, &e);
+  else if (bind)
     judge_bind(j, m, &e);
+  if (bind)
+    judge_idmapped(j, m, &e);
 }
 
 /* ---- maskedPaths, readonlyPaths --------------------------------------------------------- */

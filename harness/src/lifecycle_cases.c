@@ -456,6 +456,12 @@ static const struct procedure procedures[] = {
      nsc_lc_seccomp_default_trace},
     {"seccomp-args", "a seccomp rule with args applies only when the argument matches",
      nsc_lc_seccomp_args},
+    {"domainname-runtime-uts",
+     "a domainname without a uts namespace: an error, or set in the runtime's own",
+     nsc_lc_domainname_runtime_uts},
+    {"create-environment",
+     "between create and start the namespaces, mounts and create hooks are in place",
+     nsc_lc_create_environment},
 };
 
 size_t nsc_lifecycle_cases(struct nsc_case **out)

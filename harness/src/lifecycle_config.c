@@ -2,9 +2,12 @@
  * PATH lookup of args[0], a relative root.path, stacked and relative mounts,
  * unknown properties, consoleSize without a terminal, and seccomp actions
  * other than errno (a process killed by its filter prints nothing, so these
- * compare against a control container with the same filter). */
+ * compare against a control container with the same filter); a domainname
+ * without a uts namespace, and the environment create builds, seen between
+ * create and start. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,7 @@
 #include "cleanup.h"
 #include "driver_int.h"
 #include "gen_int.h"
+#include "lifecycle_hooks.h"
 #include "lifecycle_int.h"
 #include "requirements.h"
 
@@ -473,4 +477,188 @@ void nsc_lc_seccomp_args(struct case_ctx *x)
                      "%s", buf);
     json_decref(probe);
   }
+}
+
+/* ---- domainname without a uts namespace ---------------------------------------- */
+
+/* A domainname with no uts namespace entry: the container's uts namespace is
+ * the runtime's, so create either sets the runtime's own domainname or fails
+ * with an error (config.md "Domainname").  The harness shares the runtime's
+ * uts namespace (--isolate only adds a mount namespace), so it saves its
+ * domainname first and puts it back whatever the runtime did. */
+void nsc_lc_domainname_runtime_uts(struct case_ctx *x)
+{
+  const char *req = REQ("config.domainname.runtime-uts");
+  static const char want[] = "nsconform-runtime-uts.test";
+  char saved[256] = "", now[256] = "";
+  if (getdomainname(saved, sizeof(saved) - 1) < 0) {
+    nsc_case_skip(x, req, "the harness cannot read its own domainname");
+    return;
+  }
+  if (strcmp(saved, want) == 0) {
+    nsc_case_skip(x, req, "the host's domainname already is the configured one");
+    return;
+  }
+  json_t *list = json_object_get(json_object_get(x->config, "linux"), "namespaces"), *e;
+  size_t i;
+  json_array_foreach(list, i, e)
+  {
+    if (strcmp(json_string_value(json_object_get(e, "type")) ?: "", "uts") == 0) {
+      json_array_remove(list, i);
+      break;
+    }
+  }
+  json_object_set_new(x->config, "domainname", json_string(want));
+  if (!nsc_lc_write_config(x, req))
+    return;
+
+  struct nsc_exec r;
+  char line[512];
+  int rc = nsc_case_create(x, &r);
+  nsc_case_note_stderr(x, &r);
+  bool message = r.err && r.err[0];
+  nsc_first_line(r.err, line, sizeof(line));
+  bool timed_out = r.timed_out;
+  nsc_exec_free(&r);
+  int status;
+  json_t *st = nsc_case_state(x, &status);
+  if (st)
+    x->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+  json_decref(st);
+  bool read_now = getdomainname(now, sizeof(now) - 1) == 0;
+  bool changed = read_now && strcmp(now, saved) != 0;
+  bool restored = !changed || setdomainname(saved, strlen(saved)) == 0;
+
+  static const char expected[] = "create fails with a message and leaves no container, or sets "
+                                 "the runtime's domainname to \"nsconform-runtime-uts.test\"";
+  if (!restored)
+    nsc_case_verdict(x, req, false, expected,
+                     "the host's domainname is now \"%s\" and could not be put back to \"%s\": %s",
+                     now, saved, strerror(errno));
+  else if (rc != 0)
+    nsc_case_verdict(x, req, !timed_out && message && x->pid <= 0, expected,
+                     "create exited %d%s: %s%s%s", rc, timed_out ? " (timed out)" : "", line,
+                     x->pid > 0 ? "; a container remains" : "",
+                     changed ? "; the host's domainname was changed (put back)" : "");
+  else
+    nsc_case_verdict(x, req, read_now && strcmp(now, want) == 0, expected,
+                     "create exited 0; the runtime's domainname %s \"%s\"%s",
+                     read_now ? "is" : "cannot be read, was", read_now ? now : saved,
+                     changed ? " (put back)" : "");
+}
+
+/* ---- the environment create builds ----------------------------------------------- */
+
+/* "type:[inode]" of /proc/<pid>/ns/<name> ("self" for the harness). */
+static const char *ns_link(const char *pid, const char *name, char *buf, size_t len)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, name);
+  ssize_t n = readlink(path, buf, len - 1);
+  buf[n > 0 ? n : 0] = '\0';
+  return buf;
+}
+
+/* Whether /proc/<pid>/mountinfo has a mount at point of fstype from source. */
+static bool has_mount(pid_t pid, const char *point, const char *fstype, const char *source)
+{
+  char path[64], want[PATH_MAX];
+  snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+  snprintf(want, sizeof(want), " - %s %s ", fstype, source);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return false;
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  bool found = false;
+  while (!found && getline(&line, &cap, f) > 0) {
+    char mp[PATH_MAX];
+    found = sscanf(line, "%*d %*d %*u:%*u %*s %4095s", mp) == 1 && strcmp(mp, point) == 0 &&
+            strstr(line, want) != NULL;
+  }
+  fclose(f);
+  return found;
+}
+
+static void add_problem(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add_problem(char *buf, size_t len, const char *fmt, ...)
+{
+  size_t used = strlen(buf);
+  if (used + 3 >= len)
+    return;
+  if (used)
+    used += (size_t)snprintf(buf + used, len - used, "; ");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf + used, len - used, fmt, ap);
+  va_end(ap);
+}
+
+/* Between create and start, from outside: the namespaces the config lists
+ * are new (the others the runtime's), its mounts are in the init's mount
+ * table, and the createRuntime and createContainer hooks have run, while the
+ * startContainer hook has not (runtime.md "Lifecycle" steps 2-5). */
+void nsc_lc_create_environment(struct case_ctx *x)
+{
+  const char *req = REQ("runtime.lifecycle.environment");
+  struct nsc_hook_case h;
+  if (!nsc_hook_setup(x, &h, req))
+    return;
+  json_t *lnx = json_object_get(x->config, "linux");
+  json_t *list = json_object_get(lnx, "namespaces");
+  json_array_append_new(list, json_pack("{s:s}", "type", "network"));
+  json_array_append_new(list, json_pack("{s:s}", "type", "cgroup"));
+  json_array_append_new(json_object_get(x->config, "mounts"),
+                        json_pack("{s:s, s:s, s:s, s:[s,s]}", "destination", "/root", "type",
+                                  "tmpfs", "source", "nsc-environment", "options", "nosuid",
+                                  "size=64k"));
+  json_t *hooks = json_object();
+  json_object_set_new(hooks, "createRuntime",
+                      json_pack("[o]", nsc_hook_recorder(&h, NSC_CREATE_RUNTIME, 1, NULL)));
+  json_object_set_new(hooks, "createContainer",
+                      json_pack("[o]", nsc_hook_recorder(&h, NSC_CREATE_CONTAINER, 1, NULL)));
+  json_object_set_new(hooks, "startContainer",
+                      json_pack("[o]", nsc_hook_recorder(&h, NSC_START_CONTAINER, 1, NULL)));
+  nsc_hook_set(x, hooks);
+  if (!nsc_lc_write_config(x, req) || !nsc_lc_create(x))
+    return;
+
+  char problems[1024] = "", pid[16], a[128], b[128];
+  snprintf(pid, sizeof(pid), "%d", (int)x->pid);
+  /* The config's types are new; user and time are left out, so shared. */
+  static const struct {
+    const char *link;
+    bool is_new;
+  } ns[] = {{"pid", true}, {"ipc", true},    {"uts", true},   {"mnt", true},
+            {"net", true}, {"cgroup", true}, {"user", false}, {"time", false}};
+  for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+    ns_link(pid, ns[i].link, a, sizeof(a));
+    ns_link("self", ns[i].link, b, sizeof(b));
+    if (!a[0])
+      add_problem(problems, sizeof(problems), "%s namespace unreadable", ns[i].link);
+    else if (ns[i].is_new == (strcmp(a, b) == 0))
+      add_problem(problems, sizeof(problems), "%s is %s, the harness's is %s (wanted %s)", a,
+                  ns[i].is_new ? "shared" : "new", b, ns[i].is_new ? "new" : "shared");
+  }
+  static const char *const mounts[][3] = {
+      {"/proc", "proc", "proc"}, {"/dev", "tmpfs", "tmpfs"}, {"/root", "tmpfs", "nsc-environment"}};
+  for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
+    if (!has_mount(x->pid, mounts[i][0], mounts[i][1], mounts[i][2]))
+      add_problem(problems, sizeof(problems), "no %s mount of %s at %s", mounts[i][1], mounts[i][2],
+                  mounts[i][0]);
+  struct nsc_hook_records rec;
+  nsc_hook_records_load(&h, &rec);
+  if (!nsc_hook_ran(&rec, NSC_CREATE_RUNTIME, 1))
+    add_problem(problems, sizeof(problems), "the createRuntime hook did not run");
+  if (!nsc_hook_ran(&rec, NSC_CREATE_CONTAINER, 1))
+    add_problem(problems, sizeof(problems), "the createContainer hook did not run");
+  if (nsc_hook_ran(&rec, NSC_START_CONTAINER, 1))
+    add_problem(problems, sizeof(problems), "the startContainer hook ran before start");
+  nsc_hook_records_free(&rec);
+  nsc_case_verdict(x, req, !problems[0],
+                   "after create: pid ipc uts mnt net cgroup namespaces new, user and time the "
+                   "runtime's; proc, /dev and the /root tmpfs mounted; createRuntime and "
+                   "createContainer hooks run, startContainer not yet",
+                   "%s", problems[0] ? problems : "all as configured");
 }

@@ -173,13 +173,14 @@ static const struct {
     {"", " ociVersionMin ociVersionMax hooks mountOptions annotations "
          "potentiallyUnsafeConfigAnnotations linux "},
     {"linux", " namespaces capabilities cgroup seccomp apparmor selinux intelRdt "
-              "mountExtensions netDevices "},
+              "memoryPolicy mountExtensions netDevices "},
     {"linux.cgroup", " v1 v2 systemd systemdUser rdma "},
     {"linux.seccomp", " enabled actions operators archs knownFlags supportedFlags "},
     {"linux.apparmor", " enabled "},
     {"linux.selinux", " enabled "},
     {"linux.intelRdt", " enabled "},
     {"linux.netDevices", " enabled "},
+    {"linux.memoryPolicy", " modes flags "},
     {"linux.mountExtensions", " idmap "},
     {"linux.mountExtensions.idmap", " enabled "},
 };

@@ -114,5 +114,7 @@ void nsc_lc_console_size_ignored(struct case_ctx *x);
 void nsc_lc_seccomp_rule_kill(struct case_ctx *x);
 void nsc_lc_seccomp_default_trace(struct case_ctx *x);
 void nsc_lc_seccomp_args(struct case_ctx *x);
+void nsc_lc_domainname_runtime_uts(struct case_ctx *x);
+void nsc_lc_create_environment(struct case_ctx *x);
 
 #endif

@@ -129,7 +129,7 @@ static int exec_child(void *arg)
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  execve(a->rt->path, (char *const *)a->argv, a->envp);
+  execve(a->argv[0], (char *const *)a->argv, a->envp);
   _exit(127);
 }
 
@@ -160,9 +160,30 @@ static char **command_env(const struct nsc_exec_opts *o)
   return v;
 }
 
-static const char **command_argv(const struct nsc_runtime *rt, const char *const argv[])
+#define WRAPPER_MAX 16
+
+/* rt->wrapper with "{n}" replaced by the command's number, into buf. */
+static void wrapper_args(const struct nsc_runtime *rt, char buf[][PATH_MAX])
+{
+  static unsigned seq;
+  seq++;
+  size_t i = 0;
+  for (char **w = rt->wrapper; w && *w && i < WRAPPER_MAX; w++, i++) {
+    const char *at = strstr(*w, "{n}");
+    if (at)
+      snprintf(buf[i], PATH_MAX, "%.*s%u%s", (int)(at - *w), *w, seq, at + 3);
+    else
+      snprintf(buf[i], PATH_MAX, "%s", *w);
+  }
+}
+
+static const char **command_argv(const struct nsc_runtime *rt, char wrap[][PATH_MAX],
+                                 const char *const argv[])
 {
   size_t n = 0;
+  for (char **w = rt->wrapper; w && *w && n < WRAPPER_MAX; w++)
+    n++;
+  size_t n_wrap = n;
   for (char **g = rt->global_args; g && *g; g++)
     n++;
   for (const char *const *a = argv; *a; a++)
@@ -171,6 +192,8 @@ static const char **command_argv(const struct nsc_runtime *rt, const char *const
   if (!args)
     return NULL;
   size_t i = 0;
+  for (; i < n_wrap; i++)
+    args[i] = wrap[i];
   args[i++] = rt->path;
   args[i++] = "--root";
   args[i++] = rt->root;
@@ -213,7 +236,10 @@ int nsc_runtime_spawn(const struct nsc_runtime *rt, const struct nsc_exec_opts *
     p->failure = "nsconform: memfd_create failed";
     return -1;
   }
-  cleanup_free const char **args = command_argv(rt, argv);
+  cleanup_free char(*wrap)[PATH_MAX] = rt->wrapper ? calloc(WRAPPER_MAX, PATH_MAX) : NULL;
+  if (wrap)
+    wrapper_args(rt, wrap);
+  cleanup_free const char **args = rt->wrapper && !wrap ? NULL : command_argv(rt, wrap, argv);
   cleanup_free char **envp = command_env(o);
   cleanup_free char *stack = malloc(CHILD_STACK);
   if (!args || !envp || !stack) {

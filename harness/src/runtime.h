@@ -16,6 +16,11 @@ struct nsc_runtime {
   char **global_args;  /* extra global flags (--runtime-arg), NULL-terminated; may be NULL */
   bool isolate;        /* private mount namespace, cgroup2 hidden (see nsc_runtime_exec) */
   int timeout_ms;      /* bound of every command */
+  /* Run every command under this program (NULL-terminated argv, [0] an
+   * absolute path, e.g. strace -f -tt -o F.{n}); "{n}" in an entry becomes
+   * the command's number (1, 2, ...).  NULL: none.  Set after
+   * nsc_runtime_open, which clears it. */
+  char **wrapper;
 };
 
 struct nsc_exec {

@@ -61,6 +61,7 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_spec(struct cli *c, int argc, char **argv);
 int cmd_features(struct cli *c, int argc, char **argv);
 int cmd_failpoints(struct cli *c, int argc, char **argv);
+int cmd_bugs(struct cli *c, int argc, char **argv);
 
 /* Shared by create and run: the options they have in common, parsed into
  * struct create_args.  Returns 0, or the exit code (help, bad usage). */

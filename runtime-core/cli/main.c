@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bugs.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "error.h"
@@ -46,6 +47,8 @@ static const struct command commands[] = {
     {"features", "", "print the features document (runtime-spec features.md)", NULL, cmd_features},
     {"failpoints", "[OPTIONS]", "list every failpoint compiled in",
      "      --json             as a JSON array\n", cmd_failpoints},
+    {"bugs", "", "list the deliberate defects compiled in (nsrt-bugs; see NSRT_BUGS)", NULL,
+     cmd_bugs},
 };
 
 static void print_usage(FILE *f)
@@ -281,7 +284,7 @@ int main(int argc, char **argv)
   if (!root) {
     nsrt_fail(&err, errno, "root", "make %s absolute", g.root);
     ret = cli_fail(&err);
-  } else if (nsrt_fp_init_from_env(&err) < 0) {
+  } else if (nsrt_fp_init_from_env(&err) < 0 || nsrt_bugs_init_from_env(&err) < 0) {
     ret = cli_fail(&err);
   } else {
     struct cli c = {.root = root, .cmd = cmd};

@@ -51,7 +51,8 @@ int nsrt_bugs_init_from_env(struct nsrt_err *err)
     const char *end = strchr(p, ',');
     size_t len = end ? (size_t)(end - p) : strlen(p);
     if (len && !registered(p, len))
-      return nsrt_fail_at(err, "bugs", EINVAL, "NSRT_BUGS", "unknown bug \"%.*s\"", (int)len, p);
+      return nsrt_fail_at(err, "bugs", 0, "NSRT_BUGS",
+                          "unknown bug \"%.*s\" (`nsrt-bugs bugs` lists them)", (int)len, p);
     p = end ? end + 1 : NULL;
   }
   return 0;
@@ -63,20 +64,38 @@ static int by_name(const void *a, const void *b)
                 (*(const struct nsrt_bug *const *)b)->name);
 }
 
-void nsrt_bugs_list(void)
+/* By name, then by place, so the first site of a name is its lowest line. */
+static int by_name_place(const void *a, const void *b)
 {
-  size_t n = (size_t)(__stop_nsrt_bug - __start_nsrt_bug);
-  if (!__start_nsrt_bug || n == 0)
-    return;
+  const struct nsrt_bug *x = *(const struct nsrt_bug *const *)a;
+  const struct nsrt_bug *y = *(const struct nsrt_bug *const *)b;
+  int c = by_name(a, b);
+  if (c == 0)
+    c = strcmp(x->file, y->file);
+  return c ? c : x->line - y->line;
+}
+
+size_t nsrt_bugs_list(FILE *f)
+{
+  const struct nsrt_bug *const *begin = __start_nsrt_bug, *const *end = __stop_nsrt_bug;
+  if (!begin || end <= begin)
+    return 0;
+  size_t n = (size_t)(end - begin);
   const struct nsrt_bug **v = malloc(n * sizeof(*v));
   if (!v)
-    return;
-  memcpy(v, __start_nsrt_bug, n * sizeof(*v));
-  qsort(v, n, sizeof(*v), by_name);
-  for (size_t i = 0; i < n; i++)
-    if (i == 0 || strcmp(v[i]->name, v[i - 1]->name) != 0)
-      printf("%-32s %s:%d\n", v[i]->name, v[i]->file, v[i]->line);
+    return 0;
+  memcpy(v, begin, n * sizeof(*v));
+  qsort(v, n, sizeof(*v), by_name_place);
+  size_t shown = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0 && strcmp(v[i]->name, v[i - 1]->name) == 0)
+      continue;
+    fprintf(f, "%-28s %s:%d%s\n", v[i]->name, v[i]->file, v[i]->line,
+            nsrt_bug_on(v[i]) ? " (on)" : "");
+    shown++;
+  }
   free(v);
+  return shown;
 }
 #else
 bool nsrt_bugs_built(void)
@@ -90,7 +109,9 @@ int nsrt_bugs_init_from_env(struct nsrt_err *err)
   return 0;
 }
 
-void nsrt_bugs_list(void)
+size_t nsrt_bugs_list(FILE *f)
 {
+  (void)f;
+  return 0;
 }
 #endif

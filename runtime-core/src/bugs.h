@@ -17,6 +17,8 @@
 #define NSRT_BUGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 struct nsrt_bug {
   const char *name;
@@ -47,7 +49,9 @@ bool nsrt_bugs_built(void);
 struct nsrt_err;
 int nsrt_bugs_init_from_env(struct nsrt_err *err);
 
-/* Print the registered bugs, one "name file:line" per line (sorted). */
-void nsrt_bugs_list(void);
+/* Print the registered bugs to f, one "name file:line" per line, sorted by
+ * name, with " (on)" after those NSRT_BUGS turns on; one line per name (a
+ * bug with several sites shows its first).  Returns how many were listed. */
+size_t nsrt_bugs_list(FILE *f);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "caps.h"
 #include "namespaces.h"
+#include "procattr.h"
 #include "seccomp_filter.h"
 
 /* The options spec.c turns into mount flags or propagation. */
@@ -19,7 +20,7 @@ static const char *const mount_options[] = {
     "dirsync",     "mand",     "nomand",     "atime",       "noatime",       "diratime",
     "nodiratime",  "relatime", "norelatime", "strictatime", "nostrictatime", "private",
     "rprivate",    "shared",   "rshared",    "slave",       "rslave",        "unbindable",
-    "runbindable",
+    "runbindable", "remount",  "idmap",      "ridmap",
 };
 
 static const char *const hook_names[] = {
@@ -130,14 +131,28 @@ static json_t *seccomp_features(void)
       "knownFlags", known, "supportedFlags", supported);
 }
 
+/* The names of a procattr.h table ("memoryPolicy": modes and flags). */
+static json_t *table_names(const struct procattr_name *t)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; a && t[i].name; i++)
+    if (append_string(a, t[i].name) < 0) {
+      json_decref(a);
+      return NULL;
+    }
+  return a;
+}
+
 static json_t *linux_features(void)
 {
   return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, s:{s:b}, "
-                   "s:{s:{s:b}}}",
+                   "s:{s:{s:b}}, s:{s:o, s:o}}",
                    "namespaces", namespace_names(), "capabilities", capability_names(), "cgroup",
                    "v1", 0, "v2", 0, "systemd", 0, "systemdUser", 0, "rdma", 0, "seccomp",
                    seccomp_features(), "apparmor", "enabled", 0, "selinux", "enabled", 0,
-                   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 0);
+                   "intelRdt", "enabled", 0, "mountExtensions", "idmap", "enabled", 1,
+                   "memoryPolicy", "modes", table_names(procattr_mempolicy_modes), "flags",
+                   table_names(procattr_mempolicy_flags));
 }
 
 char *nsrt_features_json(void)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,14 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "error.h"
 #include "failpoint.h"
+#include "idmap.h"
+#include "process.h"
 #include "spec.h"
 
 /* Per-mount flags a bind remount can change. */
@@ -389,8 +393,39 @@ static int mount_new_or_bind(const struct mount_plan *m, const char *target, boo
   return -1;
 }
 
+/* The remount option: change the mount already at the destination (its
+ * per-mount flags for a bind, else the file system's flags and data) rather
+ * than mounting anew.  Nothing mounted there is an error (EINVAL). */
+static int remount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *err)
+{
+  cleanup_close int fd = open_in_root(rootfd, m->destination, 0);
+  if (fd < 0)
+    return nsrt_fail(err, errno, "mount", "remount %s: open it", m->destination);
+  char target[PROC_FD_PATH_MAX];
+  proc_fd_path(target, fd);
+  if (FP_FAILS("init.mount") ||
+      (mount_is_bind(m)
+           ? remount_bind(target, m->flags)
+           : mount(m->source, target, m->type ? m->type : NO_FSTYPE, m->flags, m->data)) < 0)
+    return nsrt_fail(err, errno, "mount", "remount %s with flags %#lx%s%s", m->destination,
+                     m->flags & ~MS_REMOUNT, m->data ? " and " : "", m->data ? m->data : "");
+  char name[32];
+  if (m->propagation && mount(NULL, target, NO_FSTYPE, m->propagation, NULL) < 0)
+    return nsrt_fail(err, errno, "mount", "make %s %s", m->destination,
+                     propagation_name(m->propagation, name));
+  return 0;
+}
+
+/* Attach the id-mapped copy of the source that main prepared. */
+static int attach_tree(const struct mount_plan *m, int dest_fd)
+{
+  return move_mount(m->tree_fd, "", dest_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
 static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *err)
 {
+  if (m->flags & MS_REMOUNT)
+    return remount_one(rootfd, m, err);
   const char *type = mount_type_name(m), *source = or_none(m->source);
   bool want_file = false;
   if (mount_is_bind(m) && m->source) {
@@ -404,9 +439,11 @@ static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *er
 
   char target[PROC_FD_PATH_MAX];
   proc_fd_path(target, fd);
-  bool bound = false;
-  if (FP_FAILS("init.mount") || mount_new_or_bind(m, target, &bound) < 0)
-    return nsrt_fail(err, errno, "mount", "mount %s %s on %s", type, source, m->destination);
+  bool bound = m->has_tree;
+  if (FP_FAILS("init.mount") ||
+      (m->has_tree ? attach_tree(m, fd) : mount_new_or_bind(m, target, &bound)) < 0)
+    return nsrt_fail(err, errno, "mount", "mount %s %s on %s%s", type, source, m->destination,
+                     m->has_tree ? " (id-mapped)" : "");
 
   unsigned long remount = bound ? m->flags & BIND_REMOUNT_FLAGS : 0;
   if (!remount && !m->propagation)
@@ -424,6 +461,113 @@ static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *er
   if (m->propagation && mount(NULL, target, NO_FSTYPE, m->propagation, NULL) < 0)
     return nsrt_fail(err, errno, "mount", "make %s %s", m->destination,
                      propagation_name(m->propagation, name));
+  return 0;
+}
+
+/* ---- 3a. id-mapped bind mounts, prepared by main ----------------------------
+ * mount_setattr(MOUNT_ATTR_IDMAP) needs CAP_SYS_ADMIN over the source's file
+ * system, which init in a user namespace lacks: main (in the runtime's
+ * namespaces) clones the source with open_tree(OPEN_TREE_CLONE), gives the
+ * copy the mapping, and the stages inherit the fd; init attaches it with
+ * move_mount.  The mapping is a user namespace: the container's own (joined,
+ * or the maps of a new one) or one made for the mount's uidMappings and
+ * gidMappings by a helper child that main reaps at once. */
+
+#define HELPER_REAP_TIMEOUT_MS 2000
+
+static int write_helper_map(pid_t pid, const char *file, const struct id_range *r, size_t n,
+                            struct nsrt_err *err)
+{
+  char path[64], text[4096];
+  int len = idmap_format(r, n, text, sizeof(text));
+  if (len < 0)
+    return nsrt_fail(err, errno, "idmap_mount", "format the %s", file);
+  snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, text, (size_t)len) != len)
+    return nsrt_fail(err, errno, "idmap_mount", "write %s", path);
+  return 0;
+}
+
+/* An fd of a new user namespace with these maps: a child is cloned into it,
+ * waits for the maps to be written and the namespace opened, and exits when
+ * its pipe closes. */
+static int helper_userns(const struct id_range *u, size_t nu, const struct id_range *g, size_t ng,
+                         struct nsrt_err *err)
+{
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) < 0)
+    return nsrt_fail(err, errno, "idmap_mount", "pipe for the helper");
+  int pidfd = -1;
+  pid_t pid = clone_process(CLONE_NEWUSER, &pidfd);
+  if (pid == 0) {
+    char c;
+    close(pipefd[1]);
+    while (read(pipefd[0], &c, 1) < 0 && errno == EINTR)
+      ;
+    _exit(0);
+  }
+  int saved = errno;
+  close(pipefd[0]);
+  if (pid < 0) {
+    close(pipefd[1]);
+    return nsrt_fail(err, saved, "idmap_mount", "clone a user namespace for an id-mapped mount");
+  }
+  int nsfd = -1;
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+  if (write_helper_map(pid, "uid_map", u, nu, err) == 0 &&
+      write_helper_map(pid, "gid_map", g, ng, err) == 0) {
+    nsfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0)
+      nsrt_fail(err, errno, "idmap_mount", "open %s", path);
+  }
+  close(pipefd[1]); /* the helper's cue to exit */
+  if (reap_child(pid, pidfd, HELPER_REAP_TIMEOUT_MS) < 0)
+    kill_and_reap(pid, pidfd);
+  if (pidfd >= 0)
+    close(pidfd);
+  return nsfd;
+}
+
+static int idmapped_tree(const struct plan *p, struct mount_plan *m, struct nsrt_err *err)
+{
+  cleanup_close int own_ns = -1;
+  int userns;
+  if (m->n_uid_map)
+    userns = own_ns = helper_userns(m->uid_map, m->n_uid_map, m->gid_map, m->n_gid_map, err);
+  else if (p->ns[NS_USER].mode == NS_JOIN)
+    userns = p->ns[NS_USER].fd;
+  else
+    userns = own_ns = helper_userns(p->uid_map, p->n_uid_map, p->gid_map, p->n_gid_map, err);
+  if (userns < 0)
+    return nsrt_err_context(err, "id-mapped mount on %s", m->destination);
+  unsigned tree_flags =
+      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+  cleanup_close int tree = open_tree(AT_FDCWD, m->source, tree_flags);
+  if (tree < 0)
+    return nsrt_fail(err, errno, "idmap_mount", "clone %s for %s", m->source, m->destination);
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+  unsigned at = AT_EMPTY_PATH | (m->idmap == MOUNT_RIDMAP ? AT_RECURSIVE : 0);
+  if (mount_setattr(tree, "", at, &attr, sizeof(attr)) < 0)
+    return nsrt_fail(err, errno, "idmap_mount", "id-map %s%s for %s", m->source,
+                     m->idmap == MOUNT_RIDMAP ? " recursively" : "", m->destination);
+  m->tree_fd = take_fd(&tree);
+  m->has_tree = true;
+  return 0;
+}
+
+int rootfs_idmapped_trees(struct plan *p, struct nsrt_err *err)
+{
+  if (p->ns[NS_MOUNT].mode != NS_NEW)
+    return 0;
+  for (size_t i = 0; i < p->n_mounts; i++) {
+    if (!p->mounts[i].idmap || p->mounts[i].has_tree)
+      continue;
+    int ret = idmapped_tree(p, &p->mounts[i], err);
+    if (ret < 0)
+      return ret;
+  }
   return 0;
 }
 
@@ -460,19 +604,124 @@ static int bind_default_device(int rootfd, const char *name, struct nsrt_err *er
   return 0;
 }
 
+static bool plan_device_at(const struct plan *p, const char *path)
+{
+  for (size_t i = 0; i < p->n_devices; i++)
+    if (strcmp(p->devices[i].path, path) == 0)
+      return true;
+  return false;
+}
+
+static mode_t device_type_bits(char type)
+{
+  return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+}
+
+static bool is_device(const struct device_plan *d, const struct stat *st)
+{
+  if ((st->st_mode & S_IFMT) != device_type_bits(d->type))
+    return false;
+  return d->type == 'p' ||
+         ((int64_t)major(st->st_rdev) == d->major && (int64_t)minor(st->st_rdev) == d->minor);
+}
+
+static void describe_device(const struct device_plan *d, char *buf, size_t len)
+{
+  if (d->type == 'p')
+    snprintf(buf, len, "a fifo");
+  else
+    snprintf(buf, len, "the %c %lld:%lld device", d->type, (long long)d->major,
+             (long long)d->minor);
+}
+
+/* A new node for d in dirfd: mknod with the exact mode and owner (ids of the
+ * container's namespace, which init is in), or in a user namespace an empty
+ * file with the host's node bound on it. */
+static int new_device(int dirfd, const char *name, const struct device_plan *d,
+                      struct nsrt_err *err)
+{
+  if (d->bind_host) {
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return nsrt_fail(err, errno, "create_devices", "create %s to bind the host's node on",
+                       d->path);
+    close(fd);
+    cleanup_close int node = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    char target[PROC_FD_PATH_MAX];
+    proc_fd_path(target, node);
+    if (node < 0 || mount(d->path, target, NO_FSTYPE, MS_BIND, NULL) < 0)
+      return nsrt_fail(err, errno, "create_devices", "bind the host's %s on %s", d->path, d->path);
+    return 0;
+  }
+  mode_t perm = d->has_mode ? d->mode : 0666;
+  if (mknodat(dirfd, name, device_type_bits(d->type) | perm,
+              makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
+    return nsrt_fail(err, errno, "create_devices", "mknod %s %c %lld:%lld", d->path, d->type,
+                     (long long)d->major, (long long)d->minor);
+  /* the umask took its share of the mode */
+  if (fchmodat(dirfd, name, perm, 0) < 0)
+    return nsrt_fail(err, errno, "create_devices", "chmod %s to 0%o", d->path, (unsigned)perm);
+  if ((d->has_uid || d->has_gid) &&
+      fchownat(dirfd, name, d->has_uid ? d->uid : (uid_t)-1, d->has_gid ? d->gid : (gid_t)-1,
+               AT_SYMLINK_NOFOLLOW) < 0)
+    return nsrt_fail(err, errno, "create_devices", "chown %s to %d:%d", d->path,
+                     d->has_uid ? (int)d->uid : -1, d->has_gid ? (int)d->gid : -1);
+  return 0;
+}
+
+/* One linux.devices entry.  What already exists at the path is used as it is
+ * when it is the requested device, and an error otherwise (config-linux.md). */
+static int make_device(int rootfd, const struct device_plan *d, struct nsrt_err *err)
+{
+  char what[64];
+  describe_device(d, what, sizeof(what));
+  cleanup_close int fd = open_in_root(rootfd, d->path, 0);
+  if (fd >= 0) {
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+      return nsrt_fail(err, errno, "create_devices", "stat %s", d->path);
+    if (!is_device(d, &st))
+      return nsrt_fail(err, EEXIST, "create_devices", "%s exists and is not %s", d->path, what);
+    return 0;
+  }
+  if (errno != ENOENT)
+    return nsrt_fail(err, errno, "create_devices", "open %s in the rootfs", d->path);
+  cleanup_free char *dir = strdup(d->path);
+  if (!dir)
+    return nsrt_fail(err, ENOMEM, "create_devices", "%s", d->path);
+  char *slash = strrchr(dir, '/');
+  const char *name = d->path + (slash - dir) + 1;
+  slash[slash == dir ? 1 : 0] = '\0';
+  cleanup_close int dirfd = open_or_create(rootfd, dir, false, "create_devices", err);
+  if (dirfd < 0)
+    return nsrt_err_context(err, "the directory of device %s", d->path);
+  /* open_or_create gives an O_PATH fd; mknodat and the rest need a real one */
+  cleanup_close int realdir = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (realdir < 0)
+    return nsrt_fail(err, errno, "create_devices", "open %s", dir);
+  return new_device(realdir, name, d, err);
+}
+
 static int create_devices(const struct plan *p, int rootfd, struct nsrt_err *err)
 {
+  if (dev_is_bind(p) && p->n_devices == 0)
+    return 0;
+  if (FP_FAILS("init.create_devices"))
+    return nsrt_fail(err, errno, "create_devices", "default devices in %s/dev", p->root_path);
+  for (size_t i = 0; i < p->n_devices; i++) {
+    int ret = make_device(rootfd, &p->devices[i], err);
+    if (ret < 0)
+      return ret;
+  }
   /* with the host's /dev bound in, everything is there, and writing into it
    * would change the host */
   if (dev_is_bind(p))
     return 0;
-  if (FP_FAILS("init.create_devices"))
-    return nsrt_fail(err, errno, "create_devices", "default devices in %s/dev", p->root_path);
 
   for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
     char dest[64];
     snprintf(dest, sizeof(dest), "/dev/%s", default_devices[i]);
-    if (plan_mounts_at(p, dest))
+    if (plan_mounts_at(p, dest) || plan_device_at(p, dest))
       continue;
     int ret = bind_default_device(rootfd, default_devices[i], err);
     if (ret < 0)

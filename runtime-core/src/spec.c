@@ -297,7 +297,7 @@ static int reject_unsupported_process(const json_t *proc, struct nsrt_err *err)
     if (label && label[0])
       return SPEC_FAIL(err, path, "\"%s\": %s are not supported", label, labels[i][1]);
   }
-  static const char *const objects[] = {"ioPriority", "scheduler", "execCPUAffinity"};
+  static const char *const objects[] = {"execCPUAffinity"};
   for (size_t i = 0; i < ARRAY_SIZE(objects); i++) {
     json_path path;
     if (!spec_absent(json_object_get(proc, objects[i])))
@@ -332,7 +332,8 @@ static int parse_process(const json_t *root, struct plan *p, struct nsrt_err *er
       spec_copy_string(cwd, &p->cwd, "process.cwd", err) < 0 || parse_user(proc, p, err) < 0 ||
       parse_capabilities(proc, &p->caps, err) < 0 || parse_rlimits(proc, p, err) < 0 ||
       spec_get_bool(json_object_get(proc, "noNewPrivileges"), "process.noNewPrivileges",
-                    &p->no_new_privileges, err) < 0)
+                    &p->no_new_privileges, err) < 0 ||
+      spec_parse_scheduler(proc, p, err) < 0 || spec_parse_io_priority(proc, p, err) < 0)
     return -1;
   int ret = spec_get_integer(json_object_get(proc, "oomScoreAdj"), "process.oomScoreAdj", false,
                              -1000, 1000, "an integer between -1000 and 1000", &oom, err);
@@ -475,8 +476,15 @@ void plan_free(struct plan *p)
     free(p->mounts[i].type);
     free(p->mounts[i].source);
     free(p->mounts[i].data);
+    free(p->mounts[i].uid_map);
+    free(p->mounts[i].gid_map);
+    if (p->mounts[i].has_tree)
+      close(p->mounts[i].tree_fd);
   }
   free(p->mounts);
+  for (size_t i = 0; p->devices && i < p->n_devices; i++)
+    free(p->devices[i].path);
+  free(p->devices);
   /* A zeroed plan has fd 0 everywhere: only a joined entry owns its fd. */
   for (int i = 0; i < NS_COUNT; i++) {
     if (p->ns[i].mode == NS_JOIN && p->ns[i].fd >= 0)

@@ -56,6 +56,31 @@ struct mount_plan {
   unsigned long flags;       /* MS_* from options (MS_BIND, MS_RDONLY, MS_REC, ...) */
   unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC), 0 if none */
   char *data;                /* options that are not flags, comma-joined; may be NULL */
+  /* idmap/ridmap (config.md, Linux mount options) and the mount's own
+   * uidMappings/gidMappings (empty: the container's user namespace). */
+  enum { MOUNT_IDMAP_NONE = 0, MOUNT_IDMAP, MOUNT_RIDMAP } idmap;
+  struct id_range *uid_map, *gid_map;
+  size_t n_uid_map, n_gid_map;
+  /* The detached, id-mapped copy of the source that main makes before the
+   * stages fork (rootfs_idmapped_trees); init moves it to the destination.
+   * Owned by the plan when has_tree. */
+  bool has_tree;
+  int tree_fd;
+};
+
+/* One linux.devices entry.  type: 'c', 'b', 'u' (unbuffered character, made
+ * as 'c') or 'p'; major/minor unused for 'p'.  mode holds only permission
+ * bits (fileMode & 07777). */
+struct device_plan {
+  char *path; /* absolute, inside the container */
+  char type;
+  int64_t major, minor;
+  bool has_mode, has_uid, has_gid;
+  mode_t mode;
+  uint32_t uid, gid;
+  /* In a user namespace mknod of a device is refused: the host's node at
+   * the same path (checked at parse time) is bind-mounted instead. */
+  bool bind_host;
 };
 
 /* Seccomp, in the runtime's own terms; seccomp.c maps these to libseccomp. */
@@ -123,6 +148,34 @@ struct annotation {
   char *key, *value;
 };
 
+/* process.scheduler, as sched_setattr(2) takes it (unset numbers are 0). */
+struct sched_plan {
+  bool present;
+  uint32_t policy; /* SCHED_* */
+  int32_t nice;
+  uint32_t priority;
+  uint64_t flags; /* SCHED_FLAG_* */
+  uint64_t runtime, deadline, period;
+};
+
+/* process.ioPriority: an IOPRIO_CLASS_* and a level 0-7. */
+struct ioprio_plan {
+  bool present;
+  int klass;
+  int level;
+};
+
+/* linux.memoryPolicy, as set_mempolicy(2) takes it. */
+#define MEMPOLICY_MAX_NODES 1024
+struct mempolicy_plan {
+  bool present;
+  int mode;       /* MPOL_* */
+  unsigned flags; /* MPOL_F_* mode flags */
+  unsigned long nodes[MEMPOLICY_MAX_NODES / (8 * sizeof(unsigned long))];
+  unsigned n_nodes;  /* how many bits are set */
+  unsigned max_node; /* one past the highest node set, 0 when none */
+};
+
 struct plan {
   char *oci_version;
   char *bundle;    /* absolute, as given to create */
@@ -144,12 +197,16 @@ struct plan {
   bool no_new_privileges;
   bool has_oom_score_adj;
   int oom_score_adj;
+  struct sched_plan sched;
+  struct ioprio_plan ioprio;
 
   char *hostname;   /* NULL if not set */
   char *domainname; /* NULL if not set */
 
   struct mount_plan *mounts;
   size_t n_mounts;
+  struct device_plan *devices; /* linux.devices */
+  size_t n_devices;
 
   /* linux */
   struct ns_plan ns[NS_COUNT];
@@ -166,6 +223,7 @@ struct plan {
   size_t n_sysctl;
   unsigned long rootfs_propagation; /* MS_* | MS_REC; 0 = default (rslave) */
   struct seccomp_plan seccomp;
+  struct mempolicy_plan mempolicy;
 
   struct hooks_plan hooks;
   struct annotation *annotations;

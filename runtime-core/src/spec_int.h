@@ -71,8 +71,21 @@ int spec_parse_mounts(const json_t *root, const char *bundle, struct plan *p, st
 /* MS_* flags of a propagation name ("rslave"), 0 when unknown (spec_mounts.c). */
 unsigned long spec_propagation_from_name(const char *name);
 
+/* idmap/ridmap without mappings of their own need the container's user
+ * namespace; run after the linux namespaces are parsed (spec_mounts.c). */
+int spec_check_mount_idmaps(const struct plan *p, struct nsrt_err *err);
+
+/* "linux.devices" (spec_devices.c); after the namespaces and id maps. */
+int spec_parse_devices(const json_t *lnx, struct plan *p, struct nsrt_err *err);
+
 /* "linux" (spec_linux.c); parse_process must have run (the id maps are
  * checked against process.user). */
 int spec_parse_linux(const json_t *root, struct plan *p, struct nsrt_err *err);
+
+/* process.scheduler, process.ioPriority (given config.process) and
+ * linux.memoryPolicy (given config.linux); spec_procattr.c. */
+int spec_parse_scheduler(const json_t *proc, struct plan *p, struct nsrt_err *err);
+int spec_parse_io_priority(const json_t *proc, struct plan *p, struct nsrt_err *err);
+int spec_parse_memory_policy(const json_t *lnx, struct plan *p, struct nsrt_err *err);
 
 #endif

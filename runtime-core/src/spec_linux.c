@@ -361,11 +361,9 @@ static int reject_unsupported_linux(const json_t *lnx, struct nsrt_err *err)
   } fields[] = {
       {"cgroupsPath", false, "cgroups are not supported"},
       {"resources", false, "cgroup resources are not supported"},
-      {"devices", false, "extra devices are not supported"},
       {"intelRdt", true, "Intel RDT is not supported"},
       {"personality", true, "personality is not supported"},
       {"mountLabel", false, "mount labels are not supported"},
-      {"memoryPolicy", true, "memory policies are not supported"},
       {"netDevices", false, "network devices are not supported"},
   };
   for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
@@ -399,7 +397,7 @@ int spec_parse_linux(const json_t *root, struct plan *p, struct nsrt_err *err)
                             &p->masked_paths, err) < 0 ||
       spec_get_string_array(json_object_get(lnx, "readonlyPaths"), "linux.readonlyPaths",
                             STR_ABSOLUTE, &p->readonly_paths, err) < 0 ||
-      parse_sysctl(lnx, p, err) < 0)
+      parse_sysctl(lnx, p, err) < 0 || spec_parse_memory_policy(lnx, p, err) < 0)
     return -1;
   int ret = spec_get_string(json_object_get(lnx, "rootfsPropagation"), "linux.rootfsPropagation",
                             false, &prop, err);
@@ -407,5 +405,7 @@ int spec_parse_linux(const json_t *root, struct plan *p, struct nsrt_err *err)
     return ret;
   if (ret > 0 && !(p->rootfs_propagation = spec_propagation_from_name(prop)))
     return SPEC_FAIL(err, "linux.rootfsPropagation", "unknown propagation \"%s\"", prop);
+  if (spec_parse_devices(lnx, p, err) < 0 || spec_check_mount_idmaps(p, err) < 0)
+    return -1;
   return parse_seccomp(lnx, &p->seccomp, err);
 }

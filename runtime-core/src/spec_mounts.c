@@ -8,6 +8,7 @@
 #include <sys/mount.h>
 
 #include "cleanup.h"
+#include "idmap.h"
 
 struct mount_option {
   const char *name;
@@ -100,6 +101,9 @@ static int parse_mount_options(const json_t *obj, const char *base, struct mount
       k++;
     if (prop) {
       m->propagation = prop;
+    } else if (strcmp(opt, "idmap") == 0 || strcmp(opt, "ridmap") == 0) {
+      /* never handed to mount(2): rootfs_idmapped_trees acts on it */
+      m->idmap = opt[0] == 'r' ? MOUNT_RIDMAP : MOUNT_IDMAP;
     } else if (k < ARRAY_SIZE(mount_options)) {
       if (mount_options[k].clear)
         m->flags &= ~mount_options[k].flag;
@@ -127,6 +131,54 @@ static int copy_destination(const char *dest, char **out)
   return *out ? 0 : -1;
 }
 
+/* One of a mount's uidMappings/gidMappings: the same format as the user
+ * namespace's (config-linux.md); absent and [] both mean none. */
+static int parse_mount_map(const json_t *obj, const char *base, const char *key,
+                           struct id_range **out, size_t *n_out, struct nsrt_err *err)
+{
+  json_path path;
+  json_t *arr;
+  spec_at_key(path, base, key);
+  int ret = spec_get_array(json_object_get(obj, key), path, false, &arr, err);
+  if (ret <= 0 || json_array_size(arr) == 0)
+    return ret < 0 ? -1 : 0;
+  *out = spec_alloc_array(json_array_size(arr), sizeof(**out));
+  if (!*out)
+    return spec_out_of_memory(path, err);
+  for (size_t i = 0; i < json_array_size(arr); i++) {
+    json_path item, field;
+    json_t *o;
+    struct id_range *r = &(*out)[i];
+    spec_at_index(item, path, i);
+    if (spec_get_object(json_array_get(arr, i), item, true, &o, err) < 0 ||
+        spec_get_u32(json_object_get(o, "containerID"), spec_at_key(field, item, "containerID"),
+                     true, &r->container_id, err) < 0 ||
+        spec_get_u32(json_object_get(o, "hostID"), spec_at_key(field, item, "hostID"), true,
+                     &r->host_id, err) < 0 ||
+        spec_get_u32(json_object_get(o, "size"), spec_at_key(field, item, "size"), true, &r->size,
+                     err) < 0)
+      return -1;
+    (*n_out)++;
+  }
+  return idmap_validate(*out, *n_out, path, err);
+}
+
+/* uidMappings and gidMappings come as a pair (config.md, POSIX-platform
+ * Mounts). */
+static int parse_mount_idmaps(const json_t *obj, const char *base, struct mount_plan *m,
+                              struct nsrt_err *err)
+{
+  json_path path;
+  if (parse_mount_map(obj, base, "uidMappings", &m->uid_map, &m->n_uid_map, err) < 0 ||
+      parse_mount_map(obj, base, "gidMappings", &m->gid_map, &m->n_gid_map, err) < 0)
+    return -1;
+  if (m->n_uid_map && !m->n_gid_map)
+    return SPEC_FAIL(err, spec_at_key(path, base, "uidMappings"), "given without gidMappings");
+  if (m->n_gid_map && !m->n_uid_map)
+    return SPEC_FAIL(err, spec_at_key(path, base, "gidMappings"), "given without uidMappings");
+  return 0;
+}
+
 static int parse_mount(const json_t *v, const char *base, const char *bundle, struct mount_plan *m,
                        struct nsrt_err *err)
 {
@@ -145,20 +197,22 @@ static int parse_mount(const json_t *v, const char *base, const char *bundle, st
     return SPEC_FAIL(err, path, "\"%s\": cgroup mounts are not supported", type);
   if (type && type[0] && spec_copy_string(type, &m->type, path, err) < 0)
     return -1;
-  static const char *const idmaps[] = {"uidMappings", "gidMappings"};
-  for (size_t i = 0; i < ARRAY_SIZE(idmaps); i++) {
-    const json_t *maps = json_object_get(obj, idmaps[i]);
-    if (!spec_absent(maps) && !(json_is_array(maps) && json_array_size(maps) == 0))
-      return SPEC_FAIL(err, spec_at_key(path, base, idmaps[i]),
-                       "idmapped mounts are not supported");
-  }
-  if (parse_mount_options(obj, base, m, err) < 0 ||
+  if (parse_mount_idmaps(obj, base, m, err) < 0 || parse_mount_options(obj, base, m, err) < 0 ||
       spec_get_string(json_object_get(obj, "source"), spec_at_key(path, base, "source"), false,
                       &source, err) < 0)
     return -1;
   if (type && strcmp(type, "bind") == 0)
     m->flags |= MS_BIND;
-  if ((m->flags & MS_BIND) && (!source || !source[0]))
+  /* Mappings without idmap or ridmap are still applied (to the top mount). */
+  if (m->n_uid_map && m->idmap == MOUNT_IDMAP_NONE)
+    m->idmap = MOUNT_IDMAP;
+  if (m->idmap && !(m->flags & MS_BIND))
+    return SPEC_FAIL(err, spec_at_key(path, base, "options"),
+                     "idmap and ridmap need a bind mount (bind or rbind)");
+  if (m->idmap && (m->flags & MS_REMOUNT))
+    return SPEC_FAIL(err, spec_at_key(path, base, "options"),
+                     "a remount cannot change the id mapping of a mount");
+  if ((m->flags & MS_BIND) && !(m->flags & MS_REMOUNT) && (!source || !source[0]))
     return SPEC_FAIL(err, path, "a bind mount needs a source");
   if (!source || !source[0])
     return 0;
@@ -189,6 +243,21 @@ int spec_parse_mounts(const json_t *root, const char *bundle, struct plan *p, st
     if (parse_mount(json_array_get(arr, i), spec_at_index(base, "mounts", i), bundle, &p->mounts[i],
                     err) < 0)
       return -1;
+  }
+  return 0;
+}
+
+int spec_check_mount_idmaps(const struct plan *p, struct nsrt_err *err)
+{
+  for (size_t i = 0; i < p->n_mounts; i++) {
+    const struct mount_plan *m = &p->mounts[i];
+    json_path base, path;
+    spec_at_index(base, "mounts", i);
+    if (!m->idmap || m->n_uid_map || p->ns[NS_USER].mode != NS_ABSENT)
+      continue;
+    return SPEC_FAIL(err, spec_at_key(path, base, "options"),
+                     "\"%s\" without uidMappings and gidMappings needs a user namespace",
+                     m->idmap == MOUNT_RIDMAP ? "ridmap" : "idmap");
   }
   return 0;
 }

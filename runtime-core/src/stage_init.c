@@ -7,6 +7,9 @@
  *     were joined by the intermediate, before the user namespace existed);
  *   - the rootfs, with the createRuntime hooks (main) and createContainer hooks
  *     (here) run before pivot_root, as runtime.md places them;
+ *   - the memory policy (linux.memoryPolicy) on the init itself before the
+ *     seccomp filter can deny set_mempolicy (procattr.h; main sets the
+ *     scheduler and I/O priority on us after INIT_READY);
  *   - seccomp before the uid change when noNewPrivileges is false (loading a
  *     filter then needs CAP_SYS_ADMIN), and as the very last step before
  *     execve when it is true (fewest of our own syscalls under the filter);
@@ -35,12 +38,14 @@
 
 #include <grp.h>
 
+#include "bugs.h"
 #include "caps.h"
 #include "cleanup.h"
 #include "error.h"
 #include "failpoint.h"
 #include "hooks.h"
 #include "log.h"
+#include "procattr.h"
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "stages.h"
@@ -231,14 +236,18 @@ static int close_fds(struct init_state *s, struct nsrt_err *err)
   if (FP_FAILS("init.close_fds"))
     return nsrt_fail(err, errno, "close_fds", NULL);
   unsigned lo = 3 + (unsigned)c->preserve_fds;
-  for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+  /* Known bug (youki-dev/youki#2663): fds left for O_CLOEXEC to close, so
+   * one opened without it reaches the container. */
+  if (NSRT_BUG("host-dirfd-leak"))
+    lo = ~0U;
+  for (size_t i = 0; lo != ~0U && i < ARRAY_SIZE(keep); i++) {
     if (keep[i] < 0 || (unsigned)keep[i] < lo)
       continue;
     if ((unsigned)keep[i] > lo && syscall(SYS_close_range, lo, keep[i] - 1, 0) < 0)
       return nsrt_fail(err, errno, "close_fds", "close_range(%u, %d)", lo, keep[i] - 1);
     lo = (unsigned)keep[i] + 1;
   }
-  if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
+  if (lo != ~0U && syscall(SYS_close_range, lo, ~0U, 0) < 0)
     return nsrt_fail(err, errno, "close_fds", "close_range(%u, ~0)", lo);
   /* Preserved fds must survive execve. */
   for (int fd = 3; fd < 3 + c->preserve_fds; fd++) {
@@ -269,7 +278,10 @@ static int wait_for_start(struct init_state *s, struct nsrt_err *err)
   if (FP_FAILS("init.wait_start"))
     return nsrt_fail(err, errno, "wait_start", NULL);
   for (;;) {
-    int conn = accept4(s->c->start_fd, NULL, NULL, SOCK_CLOEXEC);
+    /* Known bug (containers/crun#110): a runtime socket without
+     * close-on-exec stays open in the container process. */
+    int conn =
+        accept4(s->c->start_fd, NULL, NULL, NSRT_BUG("start-conn-no-cloexec") ? 0 : SOCK_CLOEXEC);
     if (conn < 0) {
       if (errno == EINTR || errno == ECONNABORTED)
         continue;
@@ -314,6 +326,8 @@ static int run_init(struct init_state *s, struct nsrt_err *err)
     ret = run_hooks_here(s, &p->hooks.create_container, "createContainer", "creating", err);
   if (ret == 0)
     ret = rootfs_enter(p, err);
+  if (ret == 0)
+    ret = procattr_set_mempolicy(p, err);
   if (ret == 0 && p->seccomp.present && !p->no_new_privileges)
     ret = seccomp_load_plan(&p->seccomp, err);
   if (ret == 0)

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bugs.h"
 #include "cleanup.h"
 #include "error.h"
 #include "failpoint.h"
@@ -101,6 +102,15 @@ static int enter_user_namespace(struct stage_ctx *c, struct nsrt_err *err)
     return nsrt_fail(err, errno, "setresgid", "setresgid(%u) in the user namespace", gid);
   if (FP_FAILS("intermediate.setresuid") || syscall(SYS_setresuid, uid, uid, uid) < 0)
     return nsrt_fail(err, errno, "setresuid", "setresuid(%u) in the user namespace", uid);
+  /* Known bug (opencontainers/runc#1274, CVE-2016-9962): a stage made
+   * dumpable again after the id switch, so the container's user may ptrace
+   * it while it still holds the runtime's descriptors. */
+  if (NSRT_BUG("stage-dumpable") && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+    return nsrt_fail(err, errno, "set_dumpable", NULL);
+  /* The user namespace is complete (maps written, ids switched): a stage
+   * boundary a harness can pause at and inspect. */
+  if (FP_FAILS("intermediate.user_ready"))
+    return nsrt_fail(err, errno, "user_ready", NULL);
   return 0;
 }
 
@@ -124,7 +134,10 @@ static int write_time_offsets(const struct plan *p, struct nsrt_err *err)
     return nsrt_fail(err, errno, "set_dumpable", NULL);
   errno = open_errno;
   if (FP_FAILS("intermediate.write_time_offsets") || fd < 0 || write(fd, buf, (size_t)n) != n)
-    return nsrt_fail(err, errno, "write_time_offsets", "/proc/self/timens_offsets");
+    /* Known bug (containers/crun#1652): an errno saved from another call
+     * (here the open, which succeeded) reported for the failing write. */
+    return nsrt_fail(err, NSRT_BUG("stale-errno") && fd >= 0 ? open_errno : errno,
+                     "write_time_offsets", "/proc/self/timens_offsets");
   return 0;
 }
 
@@ -187,10 +200,13 @@ static int join_namespaces(const struct plan *p, struct nsrt_err *err)
 static int clone_init(struct stage_ctx *c, pid_t *pid_out, struct nsrt_err *err)
 {
   pid_t pid;
+  /* Known bug (youki-dev/youki#1601): without CLONE_PARENT the init is our
+   * child, reparented away from main when we exit, and nobody reaps it. */
+  unsigned long flags = NSRT_BUG("init-no-clone-parent") ? 0 : CLONE_PARENT;
   if (FP_CLONE_FAILS("intermediate.clone_init"))
     pid = -1;
   else
-    pid = clone_process(CLONE_PARENT, NULL);
+    pid = clone_process(flags, NULL);
   if (pid < 0)
     return nsrt_fail(err, errno, "clone_init", NULL);
   if (pid == 0)
@@ -207,16 +223,34 @@ static int run_intermediate(struct stage_ctx *c, struct nsrt_err *err)
   if (getppid() != c->main_pid)
     return nsrt_fail(err, ESRCH, "pdeathsig", "main %d is gone", c->main_pid);
 
-  int ret = set_rlimits(c->plan, err);
+  /* Known bugs: rlimits set inside the new user namespace, where raising a
+   * hard limit is refused (opencontainers/runc#680); namespaces given by
+   * path joined from inside the new user namespace, which owns none of
+   * them (opencontainers/runc#4390); the pid and time namespaces created
+   * before the user namespace, which then does not own them
+   * (opencontainers/runc#977). */
+  bool late_rlimits = NSRT_BUG("rlimits-after-userns");
+  bool late_join = NSRT_BUG("join-after-userns");
+  bool early_pidns = NSRT_BUG("pidns-before-userns");
+  int ret = late_rlimits ? 0 : set_rlimits(c->plan, err);
   if (ret < 0)
     return ret;
-  ret = join_namespaces(c->plan, err);
+  ret = late_join ? 0 : join_namespaces(c->plan, err);
+  if (ret < 0)
+    return ret;
+  ret = early_pidns ? create_child_namespaces(c, err) : 0;
   if (ret < 0)
     return ret;
   ret = enter_user_namespace(c, err);
   if (ret < 0)
     return ret;
-  ret = create_child_namespaces(c, err);
+  ret = late_join ? join_namespaces(c->plan, err) : 0;
+  if (ret < 0)
+    return ret;
+  ret = late_rlimits ? set_rlimits(c->plan, err) : 0;
+  if (ret < 0)
+    return ret;
+  ret = early_pidns ? 0 : create_child_namespaces(c, err);
   if (ret < 0)
     return ret;
   pid_t init_pid = 0;

@@ -3,9 +3,9 @@
  * Reads top to bottom in the order main acts: plan, state dir, start socket,
  * channels, clone the intermediate, serve its mapping request, learn the init's
  * pid, reap the intermediate, serve the init's hook request, wait for
- * INIT_READY, write state.json and the pid file.  Any failure kills and reaps
- * every stage already created and removes the state dir, so a failed create
- * leaves nothing behind.
+ * INIT_READY, set the scheduler and I/O priority on the init, write state.json
+ * and the pid file.  Any failure kills and reaps every stage already created
+ * and removes the state dir, so a failed create leaves nothing behind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,14 +21,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bugs.h"
 #include "cleanup.h"
 #include "error.h"
 #include "failpoint.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "log.h"
+#include "procattr.h"
 #include "process.h"
 #include "runtime.h"
+#include "rootfs.h"
 #include "spec.h"
 #include "stages.h"
 #include "state.h"
@@ -163,9 +166,13 @@ static int clone_intermediate(struct pipeline *p, struct nsrt_err *err)
   p->inter_pidfd = pidfd;
   p->inter.peer_pid = pid;
   nsrt_debug("cloned intermediate %d", pid);
-  /* The children's ends and the start socket belong to the children now. */
-  chan_close(&p->ctx.inter);
-  chan_close(&p->ctx.init);
+  /* The children's ends and the start socket belong to the children now.
+   * Known bug (opencontainers/runc#5087): a parent that keeps a copy of a
+   * child's end never sees EOF when that child dies. */
+  if (!NSRT_BUG("parent-keeps-child-end")) {
+    chan_close(&p->ctx.inter);
+    chan_close(&p->ctx.init);
+  }
   close(take_fd(&p->ctx.start_fd));
   return 0;
 }
@@ -319,13 +326,22 @@ static int write_pid_file(const char *path, pid_t pid, struct nsrt_err *err)
  * removed.  Keeps err as it is. */
 static void abort_pipeline(struct pipeline *p)
 {
+  /* Deliberate defect for the fault sweep's own test: main leaves the
+   * intermediate on its error path, neither killed nor reaped, so it
+   * outlives the failed create (until its parent-death signal) and ends a
+   * zombie of whoever inherits it. */
+  bool leave_intermediate = p->inter_pid > 0 && NSRT_BUG("intermediate-no-reap");
   kill_and_reap(p->init_pid, p->init_pidfd);
-  kill_and_reap(p->inter_pid, p->inter_pidfd);
-  /* An init whose pid never reached us (its intermediate died or its message
-   * was lost) is still our child through CLONE_PARENT. */
-  kill_and_reap_all_children();
+  if (!leave_intermediate) {
+    kill_and_reap(p->inter_pid, p->inter_pidfd);
+    /* An init whose pid never reached us (its intermediate died or its
+     * message was lost) is still our child through CLONE_PARENT. */
+    kill_and_reap_all_children();
+  }
   p->init_pid = p->inter_pid = 0;
-  if (p->dir_created) {
+  /* Known bug (youki-dev/youki#210): a failed create that leaves its state
+   * directory behind, which `delete` then cannot load. */
+  if (p->dir_created && !NSRT_BUG("state-dir-left")) {
     struct nsrt_err ignored;
     state_remove(p->ctx.opts->root, p->ctx.opts->id, &ignored);
   }
@@ -414,6 +430,9 @@ static int create_pipeline(struct pipeline *p, struct nsrt_err *err)
   p->ctx.main_fds[0] = p->inter.fd;
   p->ctx.main_fds[1] = p->init.fd;
 
+  ret = rootfs_idmapped_trees(&p->plan, err);
+  if (ret < 0)
+    return ret;
   ret = clone_intermediate(p, err);
   if (ret < 0)
     return ret;
@@ -421,6 +440,9 @@ static int create_pipeline(struct pipeline *p, struct nsrt_err *err)
   if (ret < 0)
     return ret;
   ret = serve_init(p, err);
+  if (ret < 0)
+    return ret;
+  ret = procattr_apply_to_init(p->init_pid, &p->plan, err);
   if (ret < 0)
     return ret;
   ret = write_state(p, err);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bugs.h"
 #include "cleanup.h"
 #include "error.h"
 #include "failpoint.h"
@@ -115,7 +116,9 @@ int state_dir_create(const char *root, const char *id, struct nsrt_err *err)
       return nsrt_fail(err, EEXIST, "state_dir", "container %s already exists", id);
     return nsrt_fail(err, errno, "state_dir", "mkdir %s", dir);
   }
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* Known bug (youki-dev/youki#2663, the class of CVE-2024-21626): a host
+   * directory opened without O_CLOEXEC (and, in the init, not closed). */
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | (NSRT_BUG("host-dirfd-leak") ? 0 : O_CLOEXEC));
   if (fd < 0) {
     int saved = errno;
     rmdir(dir);

@@ -4,12 +4,14 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,9 +76,9 @@ Test(pipeline, all_eight_namespaces_with_user_mapping)
   struct itest_snap before;
   itest_snapshot(&before);
   json_t *cfg = itest_config();
-  set_namespaces(cfg, json_pack("[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}]", "type",
-                                "user", "type", "pid", "type", "mount", "type", "uts", "type",
-                                "ipc", "type", "network", "type", "cgroup", "type", "time"));
+  set_namespaces(cfg, json_pack("[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}]", "type", "user",
+                                "type", "pid", "type", "mount", "type", "uts", "type", "ipc",
+                                "type", "network", "type", "cgroup", "type", "time"));
   map_user(cfg, 100000, 65536);
   set_script(cfg, "echo uid $(id -u) gid $(id -g); echo map $(cat /proc/self/uid_map); "
                   "echo gmap $(cat /proc/self/gid_map); "
@@ -222,9 +224,9 @@ Test(pipeline, rlimits_with_user_namespace)
             out);
 
   /* Above it. */
-  json_object_set_new(json_object_get(cfg, "process"), "rlimits",
-                      json_pack("[{s:s,s:i,s:i}]", "type", "RLIMIT_NOFILE", "soft", 4096, "hard",
-                                8192));
+  json_object_set_new(
+      json_object_get(cfg, "process"), "rlimits",
+      json_pack("[{s:s,s:i,s:i}]", "type", "RLIMIT_NOFILE", "soft", 4096, "hard", 8192));
   if (have_cap(CAP_SYS_RESOURCE)) {
     out = run_container(cfg, 0);
     cr_assert(strstr(out, "Max open files            4096                 8192") != NULL,
@@ -235,9 +237,8 @@ Test(pipeline, rlimits_with_user_namespace)
     struct itest_result r;
     itest_nsrtv(&r, 20000, "run", "--bundle", itest_bundle(cfg), itest_id(), NULL);
     cr_assert_eq(r.status, 1, "`%s` exited %d: %s", r.cmdline, r.status, r.err);
-    cr_assert_str_eq(r.err,
-                     "nsrt: intermediate: set_rlimits: RLIMIT_NOFILE soft 4096 hard 8192: "
-                     "Operation not permitted\n");
+    cr_assert_str_eq(r.err, "nsrt: intermediate: set_rlimits: RLIMIT_NOFILE soft 4096 hard 8192: "
+                            "Operation not permitted\n");
     itest_assert_no_leaks(&before);
   }
   json_decref(cfg);
@@ -254,9 +255,9 @@ static unsigned long long status_hex(const char *out, const char *key)
 Test(pipeline, capabilities_and_no_new_privs)
 {
   json_t *cfg = itest_config();
-  json_t *caps = json_pack("{s:[ss],s:[ss],s:[s],s:[s],s:[s]}", "bounding", "CAP_KILL",
-                           "CAP_CHOWN", "permitted", "CAP_KILL", "CAP_CHOWN", "effective",
-                           "CAP_KILL", "inheritable", "CAP_KILL", "ambient", "CAP_KILL");
+  json_t *caps = json_pack("{s:[ss],s:[ss],s:[s],s:[s],s:[s]}", "bounding", "CAP_KILL", "CAP_CHOWN",
+                           "permitted", "CAP_KILL", "CAP_CHOWN", "effective", "CAP_KILL",
+                           "inheritable", "CAP_KILL", "ambient", "CAP_KILL");
   json_object_set_new(json_object_get(cfg, "process"), "capabilities", caps);
   json_object_set_new(json_object_get(cfg, "process"), "user",
                       json_pack("{s:i,s:i}", "uid", 1000, "gid", 1000));
@@ -282,8 +283,8 @@ Test(pipeline, user_groups_umask)
 {
   json_t *cfg = itest_config();
   json_object_set_new(json_object_get(cfg, "process"), "user",
-                      json_pack("{s:i,s:i,s:[ii],s:i}", "uid", 1234, "gid", 2345,
-                                "additionalGids", 10, 20, "umask", 027));
+                      json_pack("{s:i,s:i,s:[ii],s:i}", "uid", 1234, "gid", 2345, "additionalGids",
+                                10, 20, "umask", 027));
   set_script(cfg, "echo ids $(id -u) $(id -g); echo groups $(id -G); grep Umask /proc/self/status");
   const char *out = run_container(cfg, 0);
   char buf[64];
@@ -296,13 +297,13 @@ Test(pipeline, user_groups_umask)
 Test(pipeline, seccomp_errno_rule_fires)
 {
   json_t *cfg = itest_config();
-  json_array_append_new(json_object_get(cfg, "mounts"),
-                        json_pack("{s:s,s:s,s:s}", "destination", "/tmp", "type", "tmpfs",
-                                  "source", "tmpfs"));
+  json_array_append_new(
+      json_object_get(cfg, "mounts"),
+      json_pack("{s:s,s:s,s:s}", "destination", "/tmp", "type", "tmpfs", "source", "tmpfs"));
   json_object_set_new(json_object_get(cfg, "linux"), "seccomp",
                       json_pack("{s:s,s:[{s:[ss],s:s,s:i}]}", "defaultAction", "SCMP_ACT_ALLOW",
-                                "syscalls", "names", "mkdir", "mkdirat", "action",
-                                "SCMP_ACT_ERRNO", "errnoRet", 38));
+                                "syscalls", "names", "mkdir", "mkdirat", "action", "SCMP_ACT_ERRNO",
+                                "errnoRet", 38));
   set_script(cfg, "grep '^Seccomp:' /proc/self/status; mkdir /tmp/d 2>&1; "
                   "touch /tmp/f && echo touch ok");
   const char *out = run_container(cfg, 0);
@@ -331,10 +332,12 @@ Test(pipeline, hostname_masked_and_readonly_paths)
   json_object_set_new(cfg, "hostname", json_string("box1"));
   json_object_set_new(cfg, "domainname", json_string("example.test"));
   json_t *linux_ = json_object_get(cfg, "linux");
-  json_object_set_new(linux_, "maskedPaths", json_pack("[sss]", "/proc/keys", "/proc/timer_list", "/sys/firmware"));
+  json_object_set_new(linux_, "maskedPaths",
+                      json_pack("[sss]", "/proc/keys", "/proc/timer_list", "/sys/firmware"));
   json_object_set_new(linux_, "readonlyPaths", json_pack("[s]", "/proc/sys"));
   set_script(cfg, "echo host $(hostname) $(cat /proc/sys/kernel/domainname); "
-                  "echo masked $(cat /proc/keys /proc/timer_list | wc -c); echo fw $(ls /sys/firmware | wc -l); "
+                  "echo masked $(cat /proc/keys /proc/timer_list | wc -c); echo fw $(ls "
+                  "/sys/firmware | wc -l); "
                   "echo 1 2>/dev/null > /proc/sys/kernel/domainname && echo sysw yes || "
                   "echo sysw no");
   const char *out = run_container(cfg, 0);
@@ -416,4 +419,444 @@ Test(pipeline, preserved_fd_reaches_the_container)
   free(copy);
   json_decref(cfg);
   itest_assert_no_leaks(&before);
+}
+
+/* ---- process.scheduler, process.ioPriority, linux.memoryPolicy ---------------------------
+ * Observed from inside by the probe built next to nsrt (bind-mounted over the
+ * rootfs's /nsprobe, so these tests see the probe of this build). */
+
+static json_t *probe_in(json_t *cfg)
+{
+  char probe[PATH_MAX];
+  snprintf(probe, sizeof(probe), "%s", itest_nsrt_bin());
+  char *slash = strrchr(probe, '/');
+  cr_assert_not_null(slash);
+  snprintf(slash + 1, sizeof(probe) - (size_t)(slash + 1 - probe), "nsprobe");
+  cr_assert_eq(access(probe, X_OK), 0, "%s is missing: build nsprobe", probe);
+  json_array_append_new(json_object_get(cfg, "mounts"),
+                        json_pack("{s:s,s:s,s:s,s:[ss]}", "destination", "/nsprobe", "type", "bind",
+                                  "source", probe, "options", "bind", "ro"));
+  json_object_set_new(json_object_get(cfg, "process"), "args", json_pack("[s]", "/nsprobe"));
+  const char *out = run_container(cfg, 0);
+  json_error_t jerr;
+  json_t *j = json_loads(out, 0, &jerr);
+  cr_assert_not_null(j, "probe output is not JSON (%s): %s", jerr.text, out);
+  return j;
+}
+
+static void add_userns(json_t *cfg)
+{
+  json_array_append_new(json_object_get(json_object_get(cfg, "linux"), "namespaces"),
+                        json_pack("{s:s}", "type", "user"));
+  map_user(cfg, 200000, 65536);
+  /* A new user namespace does not own the host's sysfs: bind it instead. */
+  json_t *mounts = json_object_get(cfg, "mounts"), *m;
+  size_t i;
+  json_array_foreach(mounts, i, m)
+  {
+    if (strcmp(json_string_value(json_object_get(m, "destination")), "/sys") == 0) {
+      json_array_set_new(mounts, i,
+                         json_pack("{s:s,s:s,s:s,s:[sss]}", "destination", "/sys", "type", "bind",
+                                   "source", "/sys", "options", "rbind", "nosuid", "ro"));
+      break;
+    }
+  }
+}
+
+static const char *jget_str(json_t *o, const char *key)
+{
+  const char *s = json_string_value(json_object_get(o, key));
+  cr_assert_not_null(s, "no string %s", key);
+  return s;
+}
+
+static long long jget_int(json_t *o, const char *key)
+{
+  json_t *v = json_object_get(o, key);
+  cr_assert(json_is_integer(v), "no integer %s", key);
+  return json_integer_value(v);
+}
+
+/* A create that must fail with exactly this first part of the message and
+ * leave nothing behind. */
+static void expect_create_error(json_t *cfg, const char *prefix, const char *suffix)
+{
+  struct itest_snap before;
+  itest_snapshot(&before);
+  struct itest_result r;
+  itest_nsrtv(&r, 20000, "run", "--bundle", itest_bundle(cfg), itest_id(), NULL);
+  cr_assert_eq(r.status, 1, "`%s` exited %d: %s", r.cmdline, r.status, r.err);
+  cr_assert_eq(strncmp(r.err, prefix, strlen(prefix)), 0, "stderr: %s", r.err);
+  size_t n = strlen(r.err), k = strlen(suffix);
+  cr_assert(n >= k && strcmp(r.err + n - k, suffix) == 0, "stderr: %s", r.err);
+  itest_assert_no_leaks(&before);
+}
+
+Test(pipeline, scheduler_applied_also_in_a_user_namespace)
+{
+  /* SCHED_FIFO needs CAP_SYS_NICE in the initial user namespace: applied by
+   * main, it works for a container in its own user namespace. */
+  json_t *cfg = itest_config();
+  add_userns(cfg);
+  json_object_set_new(json_object_get(cfg, "process"), "scheduler",
+                      json_pack("{s:s,s:i}", "policy", "SCHED_FIFO", "priority", 10));
+  json_t *j = probe_in(cfg);
+  json_t *s = json_object_get(j, "sched");
+  cr_assert_str_eq(jget_str(s, "policy"), "SCHED_FIFO");
+  cr_assert_eq(jget_int(s, "priority"), 10);
+  cr_assert_eq(json_array_size(json_object_get(s, "flags")), 0);
+  json_decref(j);
+  json_decref(cfg);
+
+  cfg = itest_config();
+  json_object_set_new(json_object_get(cfg, "process"), "scheduler",
+                      json_pack("{s:s,s:i,s:[s]}", "policy", "SCHED_RR", "priority", 5, "flags",
+                                "SCHED_FLAG_RESET_ON_FORK"));
+  j = probe_in(cfg);
+  s = json_object_get(j, "sched");
+  cr_assert_str_eq(jget_str(s, "policy"), "SCHED_RR");
+  cr_assert_eq(jget_int(s, "priority"), 5);
+  cr_assert_str_eq(json_string_value(json_array_get(json_object_get(s, "flags"), 0)),
+                   "SCHED_FLAG_RESET_ON_FORK");
+  json_decref(j);
+
+  /* A deadline task cannot fork: set on the init, after the pipeline's clones. */
+  json_object_set_new(json_object_get(cfg, "process"), "scheduler",
+                      json_pack("{s:s,s:I,s:I}", "policy", "SCHED_DEADLINE", "runtime",
+                                (json_int_t)1000000, "deadline", (json_int_t)10000000));
+  j = probe_in(cfg);
+  s = json_object_get(j, "sched");
+  cr_assert_str_eq(jget_str(s, "policy"), "SCHED_DEADLINE");
+  cr_assert_eq(jget_int(s, "runtime"), 1000000);
+  cr_assert_eq(jget_int(s, "deadline"), 10000000);
+  cr_assert_eq(jget_int(s, "period"), 10000000, "an unset period is the deadline");
+  json_decref(j);
+
+  /* The kernel's refusal (runtime above the deadline) fails create cleanly. */
+  json_object_set_new(json_object_get(cfg, "process"), "scheduler",
+                      json_pack("{s:s,s:I,s:I}", "policy", "SCHED_DEADLINE", "runtime",
+                                (json_int_t)20000000, "deadline", (json_int_t)10000000));
+  expect_create_error(cfg, "nsrt: main: set_scheduler: SCHED_DEADLINE nice 0 priority 0",
+                      ": Invalid argument\n");
+  json_decref(cfg);
+}
+
+Test(pipeline, io_priority_applied_also_in_a_user_namespace)
+{
+  json_t *cfg = itest_config();
+  add_userns(cfg);
+  /* The real-time class needs CAP_SYS_NICE or CAP_SYS_ADMIN in the initial
+   * user namespace. */
+  json_object_set_new(json_object_get(cfg, "process"), "ioPriority",
+                      json_pack("{s:s,s:i}", "class", "IOPRIO_CLASS_RT", "priority", 3));
+  json_t *j = probe_in(cfg);
+  json_t *io = json_object_get(j, "ioprio");
+  cr_assert_str_eq(jget_str(io, "class"), "IOPRIO_CLASS_RT");
+  cr_assert_eq(jget_int(io, "priority"), 3);
+  json_decref(j);
+  json_decref(cfg);
+
+  cfg = itest_config();
+  json_object_set_new(json_object_get(cfg, "process"), "ioPriority",
+                      json_pack("{s:s,s:i}", "class", "IOPRIO_CLASS_BE", "priority", 7));
+  j = probe_in(cfg);
+  io = json_object_get(j, "ioprio");
+  cr_assert_str_eq(jget_str(io, "class"), "IOPRIO_CLASS_BE");
+  cr_assert_eq(jget_int(io, "priority"), 7);
+  json_decref(j);
+  json_decref(cfg);
+}
+
+Test(pipeline, memory_policy_applied_before_the_seccomp_filter)
+{
+  /* The filter denies set_mempolicy: the policy must be in place before it is
+   * loaded, both when it is loaded early (noNewPrivileges false) and last. */
+  for (int nnp = 0; nnp < 2; nnp++) {
+    json_t *cfg = itest_config();
+    add_userns(cfg);
+    json_object_set_new(json_object_get(cfg, "process"), "noNewPrivileges", json_boolean(nnp));
+    json_t *lnx = json_object_get(cfg, "linux");
+    json_object_set_new(lnx, "memoryPolicy",
+                        json_pack("{s:s,s:s,s:[s]}", "mode", "MPOL_BIND", "nodes", "0", "flags",
+                                  "MPOL_F_STATIC_NODES"));
+    json_object_set_new(lnx, "seccomp",
+                        json_pack("{s:s,s:[{s:[s],s:s,s:i}]}", "defaultAction", "SCMP_ACT_ALLOW",
+                                  "syscalls", "names", "set_mempolicy", "action", "SCMP_ACT_ERRNO",
+                                  "errnoRet", 1));
+    json_t *j = probe_in(cfg);
+    json_t *mp = json_object_get(j, "mempolicy");
+    cr_assert_str_eq(jget_str(mp, "mode"), "MPOL_BIND", "noNewPrivileges %d", nnp);
+    cr_assert_str_eq(jget_str(mp, "nodes"), "0");
+    cr_assert_str_eq(json_string_value(json_array_get(json_object_get(mp, "flags"), 0)),
+                     "MPOL_F_STATIC_NODES");
+    json_decref(j);
+    json_decref(cfg);
+  }
+
+  json_t *cfg = itest_config();
+  json_object_set_new(json_object_get(cfg, "linux"), "memoryPolicy",
+                      json_pack("{s:s}", "mode", "MPOL_PREFERRED"));
+  json_t *j = probe_in(cfg);
+  cr_assert_str_eq(jget_str(json_object_get(j, "mempolicy"), "mode"), "MPOL_LOCAL",
+                   "MPOL_PREFERRED without nodes is local allocation");
+  json_decref(j);
+
+  /* A node the machine does not have: the kernel refuses, create fails cleanly. */
+  if (access("/sys/devices/system/node/node1000", F_OK) != 0) {
+    json_object_set_new(json_object_get(cfg, "linux"), "memoryPolicy",
+                        json_pack("{s:s,s:s}", "mode", "MPOL_BIND", "nodes", "1000"));
+    expect_create_error(cfg,
+                        "nsrt: init: set_mempolicy: MPOL_BIND flags 0x0, 1 nodes up to node "
+                        "1000",
+                        "\n");
+  }
+  json_decref(cfg);
+}
+
+/* ---- linux.devices, id-mapped mounts, remount ----------------------------------------------
+ * Observed from inside with the probe of this build and its --stat PATH. */
+
+/* The probe's JSON for cfg, run as `/nsprobe --stat PATH...`. */
+static json_t *probe_stat(json_t *cfg, const char *const *paths, size_t n)
+{
+  json_t *args = json_pack("[s]", "/nsprobe");
+  for (size_t i = 0; i < n; i++) {
+    json_array_append_new(args, json_string("--stat"));
+    json_array_append_new(args, json_string(paths[i]));
+  }
+  char probe[PATH_MAX];
+  snprintf(probe, sizeof(probe), "%s", itest_nsrt_bin());
+  char *slash = strrchr(probe, '/');
+  cr_assert_not_null(slash);
+  snprintf(slash + 1, sizeof(probe) - (size_t)(slash + 1 - probe), "nsprobe");
+  cr_assert_eq(access(probe, X_OK), 0, "%s is missing: build nsprobe", probe);
+  json_array_append_new(json_object_get(cfg, "mounts"),
+                        json_pack("{s:s,s:s,s:s,s:[ss]}", "destination", "/nsprobe", "type", "bind",
+                                  "source", probe, "options", "bind", "ro"));
+  json_object_set_new(json_object_get(cfg, "process"), "args", args);
+  const char *out = run_container(cfg, 0);
+  json_error_t jerr;
+  json_t *j = json_loads(out, 0, &jerr);
+  cr_assert_not_null(j, "probe output is not JSON (%s): %s", jerr.text, out);
+  return j;
+}
+
+static json_t *stat_of(json_t *probe, const char *path)
+{
+  json_t *s = json_object_get(json_object_get(probe, "stat"), path);
+  cr_assert(json_is_object(s), "the probe has no stat of %s", path);
+  return s;
+}
+
+/* The mountinfo options of the topmost mount at point, and how many there are. */
+static const char *mount_options_at(json_t *probe, const char *point, size_t *count)
+{
+  const char *opts = NULL;
+  size_t i;
+  json_t *m;
+  *count = 0;
+  json_array_foreach(json_object_get(probe, "mounts"), i, m)
+  {
+    if (strcmp(jget_str(m, "mount_point"), point) == 0) {
+      opts = jget_str(m, "options");
+      (*count)++;
+    }
+  }
+  return opts;
+}
+
+static bool has_mount_option(const char *csv, const char *opt)
+{
+  size_t n = strlen(opt);
+  for (const char *p = csv; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+    if (strncmp(p, opt, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+      return true;
+  return false;
+}
+
+Test(pipeline, devices_made_or_bound_with_their_attributes)
+{
+  /* no user namespace: mknod, with fileMode 0660 and owner 1000:1001 */
+  json_t *cfg = itest_config();
+  json_object_set_new(json_object_get(cfg, "linux"), "devices",
+                      json_pack("[{s:s,s:s,s:i,s:i,s:i,s:i,s:i}, {s:s,s:s}]", "path",
+                                "/dev/nsc-full", "type", "c", "major", 1, "minor", 7, "fileMode",
+                                0660, "uid", 1000, "gid", 1001, "path", "/dev/nsc/fifo", "type",
+                                "p"));
+  static const char *const paths[] = {"/dev/nsc-full", "/dev/nsc/fifo"};
+  json_t *j = probe_stat(cfg, paths, 2);
+  json_t *s = stat_of(j, "/dev/nsc-full");
+  cr_assert_str_eq(jget_str(s, "type"), "c");
+  cr_assert_eq(jget_int(s, "major"), 1);
+  cr_assert_eq(jget_int(s, "minor"), 7);
+  cr_assert_str_eq(jget_str(s, "mode"), "0660");
+  cr_assert_eq(jget_int(s, "uid"), 1000);
+  cr_assert_eq(jget_int(s, "gid"), 1001);
+  cr_assert_str_eq(jget_str(stat_of(j, "/dev/nsc/fifo"), "type"), "p");
+  json_decref(j);
+  json_decref(cfg);
+
+  /* a user namespace: the host's node at the same path, bound */
+  struct stat host;
+  if (stat("/dev/full", &host) == 0 && S_ISCHR(host.st_mode)) {
+    cfg = itest_config();
+    add_userns(cfg);
+    json_object_set_new(json_object_get(cfg, "linux"), "devices",
+                        json_pack("[{s:s,s:s,s:i,s:i}, {s:s,s:s}]", "path", "/dev/full", "type",
+                                  "c", "major", 1, "minor", 7, "path", "/dev/nsc/fifo", "type",
+                                  "p"));
+    j = probe_stat(cfg, paths + 1, 1);
+    json_t *full = json_object_get(json_object_get(j, "dev"), "full");
+    cr_assert_str_eq(jget_str(full, "type"), "c");
+    cr_assert_eq(jget_int(full, "minor"), 7);
+    cr_assert_eq(jget_int(full, "open"), 0, "/dev/full does not open in the container");
+    cr_assert_str_eq(jget_str(stat_of(j, "/dev/nsc/fifo"), "type"), "p");
+    json_decref(j);
+    /* a mode the host's node does not have cannot be given in a user namespace */
+    json_object_set_new(
+        json_array_get(json_object_get(json_object_get(cfg, "linux"), "devices"), 0), "fileMode",
+        json_integer((host.st_mode & 0777) ^ 0400));
+    json_object_set_new(json_object_get(cfg, "process"), "args", json_pack("[s]", "/bin/true"));
+    expect_create_error(cfg, "nsrt: spec: linux.devices[0].fileMode: ", "\n");
+    json_decref(cfg);
+  }
+
+  /* a regular file of the rootfs at the path: an error, nothing created */
+  cfg = itest_config();
+  json_object_set_new(
+      json_object_get(cfg, "linux"), "devices",
+      json_pack("[{s:s,s:s,s:i,s:i}]", "path", "/etc/passwd", "type", "c", "major", 1, "minor", 3));
+  expect_create_error(cfg,
+                      "nsrt: spec: linux.devices[0].path: /etc/passwd exists in the rootfs and is "
+                      "not the c 1:3 device",
+                      "\n");
+  /* under a mount it is init that finds it */
+  json_object_set_new(json_array_get(json_object_get(json_object_get(cfg, "linux"), "devices"), 0),
+                      "path", json_string("/dev/pts/ptmx"));
+  expect_create_error(cfg,
+                      "nsrt: init: create_devices: /dev/pts/ptmx exists and is not the c 1:3 "
+                      "device",
+                      ": File exists\n");
+  json_decref(cfg);
+}
+
+/* The bundle directory (made by this test as root) bound with its own
+ * mapping: uid 0 -> 101000, gid 0 -> 102000. */
+static json_t *idmap_mount(const char *bind, const char *idmap, bool uid_only)
+{
+  json_t *m = json_pack("{s:s,s:s,s:s,s:[ss],s:[{s:i,s:i,s:i}]}", "destination", "/dev/nsc-idmap",
+                        "type", "bind", "source", ".", "options", bind, idmap, "uidMappings",
+                        "containerID", 0, "hostID", 101000, "size", 1);
+  if (!uid_only)
+    json_object_set_new(
+        m, "gidMappings",
+        json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", 102000, "size", 1));
+  return m;
+}
+
+Test(pipeline, idmapped_mounts_get_their_mappings)
+{
+  static const char *const paths[] = {"/dev/nsc-idmap"};
+  cr_assert_eq(geteuid(), 0, "the bundle must be root's for the expected owners");
+  /* without a user namespace the container sees the mapped host ids */
+  json_t *cfg = itest_config();
+  json_array_append_new(json_object_get(cfg, "mounts"), idmap_mount("bind", "idmap", false));
+  json_t *j = probe_stat(cfg, paths, 1);
+  json_t *s = stat_of(j, "/dev/nsc-idmap");
+  cr_assert_eq(jget_int(s, "uid"), 101000);
+  cr_assert_eq(jget_int(s, "gid"), 102000);
+  size_t n;
+  const char *opts = mount_options_at(j, "/dev/nsc-idmap", &n);
+  cr_assert_eq(n, 1);
+  cr_assert(has_mount_option(opts, "idmapped"), "options %s", opts);
+  json_decref(j);
+  json_decref(cfg);
+
+  /* in a user namespace (host 200000 is container 0) the same host ids are unmapped, and a
+   * mapping onto 200000+ shows the container's own ids */
+  cfg = itest_config();
+  add_userns(cfg);
+  json_t *m = idmap_mount("rbind", "ridmap", false);
+  json_object_set_new(m, "uidMappings",
+                      json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", 201000, "size", 1));
+  json_object_set_new(m, "gidMappings",
+                      json_pack("[{s:i,s:i,s:i}]", "containerID", 0, "hostID", 202000, "size", 1));
+  json_array_append_new(json_object_get(cfg, "mounts"), m);
+  j = probe_stat(cfg, paths, 1);
+  s = stat_of(j, "/dev/nsc-idmap");
+  cr_assert_eq(jget_int(s, "uid"), 1000);
+  cr_assert_eq(jget_int(s, "gid"), 2000);
+  opts = mount_options_at(j, "/dev/nsc-idmap", &n);
+  cr_assert(has_mount_option(opts, "idmapped"), "options %s", opts);
+  json_decref(j);
+  json_decref(cfg);
+
+  /* idmap without mappings uses the container's user namespace: root is root */
+  cfg = itest_config();
+  add_userns(cfg);
+  json_array_append_new(json_object_get(cfg, "mounts"),
+                        json_pack("{s:s,s:s,s:s,s:[ss]}", "destination", "/dev/nsc-idmap", "type",
+                                  "bind", "source", ".", "options", "bind", "idmap"));
+  j = probe_stat(cfg, paths, 1);
+  s = stat_of(j, "/dev/nsc-idmap");
+  cr_assert_eq(jget_int(s, "uid"), 0);
+  cr_assert_eq(jget_int(s, "gid"), 0);
+  json_decref(j);
+  json_decref(cfg);
+
+  /* the errors: a lone uidMappings, and idmap with neither mappings nor user namespace */
+  cfg = itest_config();
+  json_array_append_new(json_object_get(cfg, "mounts"), idmap_mount("bind", "idmap", true));
+  size_t last = json_array_size(json_object_get(cfg, "mounts")) - 1;
+  char prefix[128];
+  snprintf(prefix, sizeof(prefix), "nsrt: spec: mounts[%zu].uidMappings: given without gidMappings",
+           last);
+  expect_create_error(cfg, prefix, "\n");
+  json_object_del(json_array_get(json_object_get(cfg, "mounts"), last), "uidMappings");
+  snprintf(prefix, sizeof(prefix),
+           "nsrt: spec: mounts[%zu].options: \"idmap\" without uidMappings and gidMappings needs "
+           "a user namespace",
+           last);
+  expect_create_error(cfg, prefix, "\n");
+  json_decref(cfg);
+}
+
+Test(pipeline, remount_changes_the_mount_at_the_destination)
+{
+  static const char *const none[] = {"/"};
+  /* the rootfs's /etc: unlike the test's bundle (mode 0700) the container's
+   * root, host uid 200000, may look it up */
+  char etc[PATH_MAX];
+  snprintf(etc, sizeof(etc), "%s/etc", itest_rootfs());
+  json_t *cfg = itest_config();
+  add_userns(cfg);
+  json_t *mounts = json_object_get(cfg, "mounts");
+  json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[s]}", "destination", "/dev/nsc-remount",
+                                          "type", "bind", "source", etc, "options", "rbind"));
+  json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[sss]}", "destination",
+                                          "/dev/nsc-remount", "type", "bind", "source", etc,
+                                          "options", "remount", "bind", "ro"));
+  json_array_append_new(mounts, json_pack("{s:s,s:s,s:s,s:[sssss]}", "destination", "/dev/shm",
+                                          "type", "tmpfs", "source", "shm", "options", "remount",
+                                          "ro", "nosuid", "nodev", "noexec"));
+  json_t *j = probe_stat(cfg, none, 1);
+  size_t n;
+  const char *opts = mount_options_at(j, "/dev/nsc-remount", &n);
+  cr_assert_eq(n, 1, "%zu mounts at /dev/nsc-remount: a remount must not add one", n);
+  cr_assert(has_mount_option(opts, "ro"), "/dev/nsc-remount: %s", opts);
+  opts = mount_options_at(j, "/dev/shm", &n);
+  cr_assert_eq(n, 1, "%zu mounts at /dev/shm", n);
+  cr_assert(has_mount_option(opts, "ro"), "/dev/shm: %s", opts);
+  json_decref(j);
+  json_decref(cfg);
+
+  /* nothing at the destination to remount: an error naming it */
+  cfg = itest_config();
+  json_array_append_new(json_object_get(cfg, "mounts"),
+                        json_pack("{s:s,s:s,s:s,s:[sss]}", "destination", "/dev/nsc-remount",
+                                  "type", "bind", "source", ".", "options", "remount", "bind",
+                                  "ro"));
+  expect_create_error(cfg, "nsrt: init: mount: remount /dev/nsc-remount: open it",
+                      ": No such file or directory\n");
+  json_decref(cfg);
 }

@@ -413,6 +413,71 @@ Test(channel, send_to_closed_peer_is_epipe)
   expect_err(&err, "main", "send INIT_READY", EPIPE, "main has closed the channel");
 }
 
+/* Wait until our child pid has ended, leaving it unreaped. */
+static void wait_ended(pid_t pid)
+{
+  siginfo_t si;
+  while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+    ;
+}
+
+/* A send to a peer that failed and went: the peer's own error (here a
+ * receive that timed out while we were slow), not the EPIPE of the send. */
+Test(channel, send_to_a_peer_that_failed_reports_its_error)
+{
+  pid_t pid = fork_child();
+  if (pid == 0) {
+    nsrt_set_stage("intermediate");
+    struct nsrt_err e;
+    nsrt_fail(&e, ETIMEDOUT, "recv MAPPING_DONE", "no MAPPING_DONE from main after 200 ms");
+    chan_send_error(&b, NULL, &e);
+    _exit(1);
+  }
+  chan_close(&b);
+  a.peer_pid = pid;
+  wait_ended(pid);
+  struct nsrt_err err;
+  int ret = chan_send(&a, NULL, MSG_MAPPING_DONE, NULL, 0, &err);
+  reap(pid);
+  cr_assert_eq(ret, -1);
+  expect_err(&err, "intermediate", "recv MAPPING_DONE", ETIMEDOUT, "after 200 ms");
+}
+
+/* A send to a peer that died without a word: how it ended. */
+Test(channel, send_to_a_dead_peer_names_how_it_ended)
+{
+  pid_t pid = fork_child();
+  if (pid == 0)
+    _exit(3);
+  chan_close(&b);
+  a.peer_pid = pid;
+  wait_ended(pid);
+  struct nsrt_err err;
+  int ret = chan_send(&a, NULL, MSG_HOOKS_DONE, NULL, 0, &err);
+  reap(pid);
+  cr_assert_eq(ret, -1);
+  expect_err(&err, "init", "exit", 0, "");
+  cr_expect_str_eq(err.text, "init exited with status 3 before HOOKS_DONE");
+}
+
+/* A peer that closes its end with one of our messages unread makes the
+ * kernel report ECONNRESET to us once, before what it sent: what it sent
+ * still arrives. */
+Test(channel, recv_after_a_reset_still_reads_what_the_peer_sent)
+{
+  struct nsrt_err err;
+  cr_assert_eq(chan_send(&a, NULL, MSG_HOOKS_DONE, NULL, 0, &err), 0); /* never read */
+  cr_assert_eq(chan_send(&b, NULL, MSG_INIT_READY, NULL, 0, &err), 0);
+  chan_close(&b);
+  struct msg m;
+  cr_expect_eq(chan_recv(&a, NULL, MSG_INIT_READY, &m, &err), 0, "%s: %s: %s", err.stage, err.step,
+               err.text);
+  cr_expect_eq(m.hdr.type, MSG_INIT_READY);
+  /* then the end of the channel, not a second reset */
+  cr_expect_eq(chan_recv(&a, NULL, MSG_INIT_READY, &m, &err), -1);
+  cr_expect_str_eq(err.text, "init closed the channel before INIT_READY");
+}
+
 Test(channel, recv_on_closed_channel_is_ebadf)
 {
   chan_close(&a);

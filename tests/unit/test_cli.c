@@ -522,9 +522,11 @@ Test(lifecycle, features_document)
   cr_expect(array_has(jget(j, "hooks"), "createContainer") &&
             array_has(jget(j, "hooks"), "poststop"));
   json_t *mo = jget(j, "mountOptions");
-  cr_expect_eq(json_array_size(mo), 31);
+  cr_expect_eq(json_array_size(mo), 34);
   cr_expect(array_has(mo, "rbind") && array_has(mo, "runbindable") &&
             array_has(mo, "nostrictatime"));
+  cr_expect(array_has(mo, "remount") && array_has(mo, "idmap") && array_has(mo, "ridmap"));
+  cr_expect(json_is_true(jget(j, "linux.mountExtensions.idmap.enabled")));
   json_t *ns = jget(j, "linux.namespaces");
   cr_expect_eq(json_array_size(ns), 8);
   cr_expect(array_has(ns, "network") && array_has(ns, "mount") && array_has(ns, "time"));
@@ -535,7 +537,7 @@ Test(lifecycle, features_document)
   const char *disabled[] = {"linux.cgroup.v1",        "linux.cgroup.v2",
                             "linux.cgroup.systemd",   "linux.cgroup.systemdUser",
                             "linux.apparmor.enabled", "linux.selinux.enabled",
-                            "linux.intelRdt.enabled", "linux.mountExtensions.idmap.enabled"};
+                            "linux.intelRdt.enabled"};
   for (size_t i = 0; i < sizeof(disabled) / sizeof(disabled[0]); i++)
     cr_expect(json_is_false(jget(j, disabled[i])), "%s is false", disabled[i]);
   cr_expect(json_is_true(jget(j, "linux.seccomp.enabled")));

@@ -96,6 +96,12 @@ static const char *const t_dims[] = {
     "mounts.bind",
     "mounts.propagation",
     "mounts.flags",
+    "process.scheduler",
+    "process.ioPriority",
+    "linux.memoryPolicy",
+    "linux.devices",
+    "mounts.idmap",
+    "mounts.remount",
 };
 #define T_DIMS (sizeof(t_dims) / sizeof(t_dims[0]))
 
@@ -182,6 +188,164 @@ static const char *decode_extra_mount(const json_t *cfg, const char *dest, const
   }
   cr_assert_not_null(value, "the mount at %s has none of the dimension's options", dest);
   return value;
+}
+
+/* process.scheduler, process.ioPriority, linux.memoryPolicy as the README
+ * describes their values; anything else fails the test. */
+static const char *decode_scheduler(const json_t *s)
+{
+  if (!s)
+    return "absent";
+  const char *policy = jstr(s, "policy");
+  const json_t *flags = json_object_get(s, "flags");
+  cr_assert_not_null(policy);
+  if (strcmp(policy, "SCHED_OTHER") == 0 && jint(s, "nice") == 5 && !flags)
+    return "other-nice";
+  if (strcmp(policy, "SCHED_BATCH") == 0 && jint(s, "nice") == -3 && !flags)
+    return "batch-negative";
+  if (strcmp(policy, "SCHED_IDLE") == 0 && json_object_size(s) == 1)
+    return "idle";
+  if (strcmp(policy, "SCHED_FIFO") == 0 && jint(s, "priority") == 10 && !flags)
+    return "fifo";
+  if (strcmp(policy, "SCHED_RR") == 0 && jint(s, "priority") == 5 && json_array_size(flags) == 1 &&
+      strcmp(json_string_value(json_array_get(flags, 0)), "SCHED_FLAG_RESET_ON_FORK") == 0)
+    return "rr-reset";
+  if (strcmp(policy, "SCHED_DEADLINE") == 0 && jint(s, "runtime") == 1000000 &&
+      jint(s, "deadline") == 10000000 && jint(s, "period") == 100000000)
+    return "deadline";
+  cr_assert_fail("a scheduler the README does not describe (policy %s)", policy);
+  return NULL;
+}
+
+static const char *decode_io_priority(const json_t *io)
+{
+  if (!io)
+    return "absent";
+  const char *klass = jstr(io, "class");
+  json_int_t level = jint(io, "priority");
+  cr_assert_not_null(klass);
+  cr_assert_eq(json_object_size(io), 2);
+  if (strcmp(klass, "IOPRIO_CLASS_BE") == 0 && (level == 0 || level == 7))
+    return level ? "be-7" : "be-0";
+  if (strcmp(klass, "IOPRIO_CLASS_IDLE") == 0 && level == 0)
+    return "idle";
+  if (strcmp(klass, "IOPRIO_CLASS_RT") == 0 && level == 3)
+    return "rt-3";
+  cr_assert_fail("an ioPriority the README does not describe (%s %lld)", klass, (long long)level);
+  return NULL;
+}
+
+static const char *decode_memory_policy(const json_t *mp)
+{
+  if (!mp)
+    return "absent";
+  const char *mode = jstr(mp, "mode"), *nodes = jstr(mp, "nodes");
+  const json_t *flags = json_object_get(mp, "flags");
+  const char *flag = json_string_value(json_array_get(flags, 0));
+  cr_assert_not_null(mode);
+  cr_assert(!flags || json_array_size(flags) == 1);
+  cr_assert(!nodes || strcmp(nodes, "0") == 0, "node list %s", nodes);
+  if (strcmp(mode, "MPOL_DEFAULT") == 0 && !nodes && !flags)
+    return "default";
+  if (strcmp(mode, "MPOL_LOCAL") == 0 && !nodes && !flags)
+    return "local";
+  if (strcmp(mode, "MPOL_PREFERRED") == 0 && !flags)
+    return nodes ? "preferred" : "preferred-local";
+  if (strcmp(mode, "MPOL_BIND") == 0 && nodes && !flags)
+    return "bind";
+  if (strcmp(mode, "MPOL_INTERLEAVE") == 0 && nodes && flag &&
+      strcmp(flag, "MPOL_F_STATIC_NODES") == 0)
+    return "interleave-static";
+  if (strcmp(mode, "MPOL_BIND") == 0 && nodes && flag && strcmp(flag, "MPOL_F_NUMA_BALANCING") == 0)
+    return "bind-balancing";
+  cr_assert_fail("a memoryPolicy the README does not describe (mode %s)", mode);
+  return NULL;
+}
+
+/* linux.devices, mounts.idmap and mounts.remount as the README describes
+ * them; anything else fails the test. */
+static const char *decode_devices(const json_t *list)
+{
+  if (!list)
+    return "none";
+  cr_assert_eq(json_array_size(list), 1);
+  const json_t *d = json_array_get(list, 0);
+  const char *path = jstr(d, "path"), *type = jstr(d, "type");
+  cr_assert(path && type);
+  if (!strcmp(path, "/dev/loop-control") && !strcmp(type, "c") && jint(d, "major") == 10 &&
+      jint(d, "minor") == 237 && json_object_size(d) == 4)
+    return "char";
+  if (!strcmp(path, "/dev/loop0") && !strcmp(type, "b") && jint(d, "major") == 7 &&
+      jint(d, "minor") == 0 && json_object_size(d) == 4)
+    return "block";
+  if (!strcmp(path, "/dev/nsc/fifo") && !strcmp(type, "p") && json_object_size(d) == 2)
+    return "fifo";
+  if (!strcmp(path, "/dev/nsc-full") && !strcmp(type, "c") && jint(d, "major") == 1 &&
+      jint(d, "minor") == 7 && jint(d, "fileMode") == 0660 && jint(d, "uid") == 1000 &&
+      jint(d, "gid") == 1001)
+    return "attrs";
+  cr_assert_fail("a device the README does not describe (%s)", path);
+  return NULL;
+}
+
+static const json_t *mount_at_dest(const json_t *cfg, const char *dest, size_t nth)
+{
+  size_t i;
+  const json_t *m;
+  json_array_foreach(json_object_get(cfg, "mounts"), i, m)
+  {
+    if (strcmp(jstr(m, "destination"), dest) == 0 && nth-- == 0)
+      return m;
+  }
+  return NULL;
+}
+
+static const char *decode_idmap_mount(const json_t *cfg)
+{
+  const json_t *m = mount_at_dest(cfg, "/dev/nsc-idmap", 0);
+  if (!m)
+    return "none";
+  cr_assert_null(mount_at_dest(cfg, "/dev/nsc-idmap", 1));
+  json_t *u = json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 101000, "size", 1);
+  json_t *g = json_pack("[{s:i, s:i, s:i}]", "containerID", 0, "hostID", 102000, "size", 1);
+  cr_assert(json_equal(json_object_get(m, "uidMappings"), u));
+  cr_assert(json_equal(json_object_get(m, "gidMappings"), g));
+  json_decref(u);
+  json_decref(g);
+  cr_assert_str_eq(jstr(m, "source"), ".");
+  json_t *idmap = json_pack("[s, s]", "bind", "idmap"),
+         *ridmap = json_pack("[s, s]", "rbind", "ridmap");
+  const char *v = json_equal(json_object_get(m, "options"), idmap)    ? "idmap"
+                  : json_equal(json_object_get(m, "options"), ridmap) ? "ridmap"
+                                                                      : NULL;
+  json_decref(idmap);
+  json_decref(ridmap);
+  cr_assert_not_null(v, "the idmap mount has other options");
+  return v;
+}
+
+static const char *decode_remount(const json_t *cfg)
+{
+  const json_t *first = mount_at_dest(cfg, "/dev/nsc-remount", 0);
+  const json_t *shm = mount_at_dest(cfg, "/dev/shm", 1);
+  cr_assert(!first || !shm, "both remount values at once");
+  if (first) {
+    const json_t *second = mount_at_dest(cfg, "/dev/nsc-remount", 1);
+    cr_assert_not_null(second);
+    cr_assert_null(mount_at_dest(cfg, "/dev/nsc-remount", 2));
+    json_t *a = json_pack("[s]", "rbind"), *b = json_pack("[s, s, s]", "remount", "bind", "ro");
+    cr_assert(json_equal(json_object_get(first, "options"), a));
+    cr_assert(json_equal(json_object_get(second, "options"), b));
+    json_decref(a);
+    json_decref(b);
+    return "bind-ro";
+  }
+  if (!shm)
+    return "none";
+  cr_assert_str_eq(json_string_value(json_array_get(json_object_get(shm, "options"), 0)),
+                   "remount");
+  cr_assert_null(mount_at_dest(cfg, "/dev/shm", 2));
+  return "tmpfs-ro";
 }
 
 static struct decoded decode(const json_t *cfg)
@@ -286,6 +450,12 @@ static struct decoded decode(const json_t *cfg)
                                                "sync", "dirsync", "defaults", NULL});
   if (strcmp(d.v[t_dim("mounts.flags")], "defaults") == 0)
     d.v[t_dim("mounts.flags")] = "other";
+  d.v[t_dim("process.scheduler")] = decode_scheduler(json_object_get(proc, "scheduler"));
+  d.v[t_dim("process.ioPriority")] = decode_io_priority(json_object_get(proc, "ioPriority"));
+  d.v[t_dim("linux.memoryPolicy")] = decode_memory_policy(json_object_get(lnx, "memoryPolicy"));
+  d.v[t_dim("linux.devices")] = decode_devices(json_object_get(lnx, "devices"));
+  d.v[t_dim("mounts.idmap")] = decode_idmap_mount(cfg);
+  d.v[t_dim("mounts.remount")] = decode_remount(cfg);
   return d;
 }
 
@@ -357,6 +527,9 @@ static bool t_consistent(const struct decoded *d)
     return false;
   /* rule 9: a non-recursive bind of /sys only without a user namespace */
   if (is(d, "mounts.bind", "bind") && set(d, "ns.user") && !is(d, "ns.user", "absent"))
+    return false;
+  /* rule 10: device fileMode/uid/gid only without a user namespace */
+  if (is(d, "linux.devices", "attrs") && set(d, "ns.user") && !is(d, "ns.user", "absent"))
     return false;
   return true;
 }
@@ -636,11 +809,23 @@ Test(gen, generated_configs_satisfy_constraints)
     }
     /* then --sysctl KEY for each linux.sysctl key, so the probe reads them */
     const json_t *sysctl = json_object_get(lnx, "sysctl");
-    cr_assert_eq(json_array_size(args), next + 2 * json_object_size(sysctl), "%s", c->id);
-    for (; next < json_array_size(args); next += 2) {
+    /* and --stat PATH for the device node and the id-mapped mount point */
+    const json_t *dev = json_array_get(json_object_get(lnx, "devices"), 0);
+    bool idmapped = !is(&d, "mounts.idmap", "none");
+    size_t n_stat = (dev != NULL) + idmapped;
+    cr_assert_eq(json_array_size(args), next + 2 * json_object_size(sysctl) + 2 * n_stat, "%s",
+                 c->id);
+    for (size_t ks = 0; ks < json_object_size(sysctl); ks++, next += 2) {
       cr_assert_str_eq(json_string_value(json_array_get(args, next)), "--sysctl");
       cr_assert_not_null(
           json_object_get(sysctl, json_string_value(json_array_get(args, next + 1))));
+    }
+    for (; next < json_array_size(args); next += 2) {
+      const char *path = json_string_value(json_array_get(args, next + 1));
+      cr_assert_str_eq(json_string_value(json_array_get(args, next)), "--stat");
+      cr_assert((dev && !strcmp(path, jstr(dev, "path"))) ||
+                    (idmapped && !strcmp(path, "/dev/nsc-idmap")),
+                "%s: --stat %s", c->id, path);
     }
     /* the probe's own syscalls pass an allow-list filter */
     if (is(&d, "linux.seccomp", "allowlist")) {
@@ -879,6 +1064,32 @@ static void repair(const char *slug, json_t *cfg, const json_t *base)
       cr_assert_str_eq(jstr(json_object_get(lnx, "memoryPolicy"), "mode"), "MPOL_BANANA");
       json_object_del(lnx, "memoryPolicy");
     }
+  } else if (strcmp(slug, "idmap-uid-without-gid") == 0 ||
+             strcmp(slug, "idmap-no-mappings-no-userns") == 0) {
+    json_t *ms = json_object_get(cfg, "mounts");
+    const json_t *last = json_array_get(ms, json_array_size(ms) - 1);
+    cr_assert_str_eq(jstr(last, "destination"), "/dev/nsc-idmap");
+    cr_assert_not_null(json_object_get(last, "options"));
+    cr_assert_null(json_object_get(last, "gidMappings"));
+    bool uid_only = slug[6] == 'u';
+    cr_assert_eq(json_object_get(last, "uidMappings") != NULL, uid_only);
+    cr_assert_eq(ns_of(cfg, "user", &count) != NULL, uid_only);
+    json_array_remove(ms, json_array_size(ms) - 1);
+    if (!uid_only) {
+      cr_assert_null(json_object_get(lnx, "uidMappings"));
+      json_object_set(lnx, "namespaces", json_object_get(blnx, "namespaces"));
+      json_object_set(lnx, "uidMappings", json_object_get(blnx, "uidMappings"));
+      json_object_set(lnx, "gidMappings", json_object_get(blnx, "gidMappings"));
+    }
+  } else if (strcmp(slug, "device-over-regular-file") == 0) {
+    const json_t *dev = json_array_get(json_object_get(lnx, "devices"), 0);
+    cr_assert_str_eq(jstr(dev, "path"), "/etc/passwd");
+    cr_assert_null(ns_of(cfg, "user", &count));
+    cr_assert_null(json_object_get(lnx, "uidMappings"));
+    json_object_del(lnx, "devices");
+    json_object_set(lnx, "namespaces", json_object_get(blnx, "namespaces"));
+    json_object_set(lnx, "uidMappings", json_object_get(blnx, "uidMappings"));
+    json_object_set(lnx, "gidMappings", json_object_get(blnx, "gidMappings"));
   } else if (strcmp(slug, "root-missing") == 0) {
     cr_assert_null(json_object_get(cfg, "root"));
     json_object_set(cfg, "root", json_object_get(base, "root"));
@@ -953,6 +1164,9 @@ Test(gen, negatives_break_the_base_in_one_way)
       "scheduler-policy-unknown",
       "io-priority-class-unknown",
       "memory-policy-mode-unknown",
+      "idmap-uid-without-gid",
+      "idmap-no-mappings-no-userns",
+      "device-over-regular-file",
   };
   struct nsrt_err err = {0};
   json_t *base = NULL;
@@ -1134,6 +1348,14 @@ Test(gen, nsrt_parser_accepts_generated_and_rejects_negatives, .init = make_tmpd
   char rootfs[sizeof(tmpdir) + 8];
   snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
   cr_assert_eq(mkdir(rootfs, 0755), 0);
+  /* the regular file the device-over-regular-file negative names */
+  char etc[sizeof(rootfs) + 16];
+  snprintf(etc, sizeof(etc), "%s/etc", rootfs);
+  cr_assert_eq(mkdir(etc, 0755), 0);
+  snprintf(etc, sizeof(etc), "%s/etc/passwd", rootfs);
+  FILE *passwd = fopen(etc, "we");
+  cr_assert_not_null(passwd);
+  fclose(passwd);
   struct suite s = generate(2024, 120);
   size_t accepted = 0, rejected = 0;
   for (size_t i = 0; i < s.n; i++) {
@@ -1224,7 +1446,7 @@ Test(gen, small_profile)
   struct gen_stats st;
   cr_assert_eq(gen_suite(p, 1, 0, &c, &n, &st, &err), 0);
   /* user x caps: 6 pairs, 1 excluded (root, ambient-kill); user x cwd 6; caps x cwd 4; and the
-   * pairs with the 26 fixed dimensions */
+   * pairs with the 32 fixed dimensions */
   cr_assert_geq(st.cases_pairwise, 6);
   cr_assert_eq(st.pairs_covered, st.pairs_total);
   char **ex = NULL;

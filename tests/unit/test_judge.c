@@ -1230,3 +1230,264 @@ Test(judge_catalog, every_emitted_id_is_in_the_catalog, .init = setup, .fini = t
   }
   json_decref(catalog);
 }
+
+/* ---- scheduler, I/O priority, memory policy ----------------------------------------- */
+
+static void set_sched_config(void)
+{
+  json_t *proc = json_object_get(fx.config, "process");
+  json_object_set_new(proc, "scheduler",
+                      J("{'policy': 'SCHED_RR', 'priority': 5, 'flags': "
+                        "['SCHED_FLAG_RESET_ON_FORK']}"));
+  json_object_set_new(proc, "ioPriority", J("{'class': 'IOPRIO_CLASS_RT', 'priority': 3}"));
+  json_object_set_new(json_object_get(fx.config, "linux"), "memoryPolicy",
+                      J("{'mode': 'MPOL_INTERLEAVE', 'nodes': '2,0-1', 'flags': "
+                        "['MPOL_F_STATIC_NODES']}"));
+  json_object_set_new(fx.probe, "sched",
+                      J("{'policy': 'SCHED_RR', 'flags': ['SCHED_FLAG_RESET_ON_FORK'], 'nice': 0,"
+                        " 'priority': 5, 'runtime': 0, 'deadline': 0, 'period': 0}"));
+  json_object_set_new(fx.probe, "ioprio", J("{'class': 'IOPRIO_CLASS_RT', 'priority': 3}"));
+  json_object_set_new(fx.probe, "mempolicy",
+                      J("{'mode': 'MPOL_INTERLEAVE', 'flags': ['MPOL_F_STATIC_NODES'], "
+                        "'nodes': '0-2'}"));
+}
+
+Test(judge, scheduler_io_priority_memory_policy_applied)
+{
+  judge();
+  cr_assert_eq(count_all("config.scheduler.applied"), 0, "no scheduler in the config");
+  cr_assert_eq(count_all("config.io-priority.applied"), 0);
+  cr_assert_eq(count_all("config-linux.memory-policy.applied"), 0);
+
+  set_sched_config();
+  judge();
+  expect_pass("config.scheduler.applied", "SCHED_RR");
+  expect_pass("config.io-priority.applied", "IOPRIO_CLASS_RT level 3");
+  expect_pass("config-linux.memory-policy.applied", "nodes \"0-2\"");
+
+  /* Each mismatch fails its own requirement. */
+  json_object_set_new(json_object_get(fx.probe, "sched"), "flags", J("[]"));
+  json_object_set_new(json_object_get(fx.probe, "ioprio"), "class",
+                      json_string("IOPRIO_CLASS_NONE"));
+  json_object_set_new(json_object_get(fx.probe, "mempolicy"), "nodes", json_string("0"));
+  judge();
+  expect_fail("config.scheduler.applied", "SCHED_RR, nice 0 priority 5, no flags");
+  expect_fail("config.io-priority.applied", "IOPRIO_CLASS_NONE level 3");
+  expect_fail("config-linux.memory-policy.applied", "nodes \"0\"");
+}
+
+Test(judge, scheduler_defaults_and_deadline)
+{
+  set_sched_config();
+  /* A runtime that ignored the field: the probe shows the inherited policy. */
+  json_object_set_new(fx.probe, "sched",
+                      J("{'policy': 'SCHED_OTHER', 'flags': [], 'nice': 0, 'priority': 0,"
+                        " 'runtime': 2800000, 'deadline': 0, 'period': 0}"));
+  judge();
+  expect_fail("config.scheduler.applied", "SCHED_OTHER");
+
+  /* Unset nice is 0; the time slice other policies report is not judged. */
+  json_object_set_new(json_object_get(fx.config, "process"), "scheduler",
+                      J("{'policy': 'SCHED_OTHER'}"));
+  judge();
+  expect_pass("config.scheduler.applied", NULL);
+  json_object_set_new(json_object_get(fx.probe, "sched"), "nice", json_integer(5));
+  judge();
+  expect_fail("config.scheduler.applied", "nice 5");
+
+  /* SCHED_DEADLINE: an unset period reads back as the deadline. */
+  json_object_set_new(json_object_get(fx.config, "process"), "scheduler",
+                      J("{'policy': 'SCHED_DEADLINE', 'runtime': 1000, 'deadline': 5000}"));
+  json_object_set_new(fx.probe, "sched",
+                      J("{'policy': 'SCHED_DEADLINE', 'flags': [], 'nice': 0, 'priority': 0,"
+                        " 'runtime': 1000, 'deadline': 5000, 'period': 5000}"));
+  judge();
+  expect_pass("config.scheduler.applied", "runtime 1000 deadline 5000 period 5000");
+  json_object_set_new(json_object_get(fx.probe, "sched"), "runtime", json_integer(2000));
+  judge();
+  expect_fail("config.scheduler.applied", "runtime 2000");
+}
+
+Test(judge, memory_policy_preferred_without_nodes_is_local)
+{
+  set_sched_config();
+  json_object_set_new(json_object_get(fx.config, "linux"), "memoryPolicy",
+                      J("{'mode': 'MPOL_PREFERRED'}"));
+  json_object_set_new(fx.probe, "mempolicy", J("{'mode': 'MPOL_LOCAL', 'flags': [], 'nodes': ''}"));
+  judge();
+  expect_pass("config-linux.memory-policy.applied", "MPOL_LOCAL");
+  json_object_set_new(fx.probe, "mempolicy",
+                      J("{'mode': 'MPOL_DEFAULT', 'flags': [], 'nodes': ''}"));
+  judge();
+  expect_fail("config-linux.memory-policy.applied", "MPOL_DEFAULT");
+  /* No probe key at all: skipped, with the reason. */
+  json_object_del(fx.probe, "mempolicy");
+  judge();
+  expect_skip("config-linux.memory-policy.applied", "did not report mempolicy");
+}
+
+/* ---- linux.devices, id-mapped mounts, remount -------------------------------------- */
+
+static void add_device(const char *entry, const char *stat_entry)
+{
+  json_t *lnx = json_object_get(fx.config, "linux");
+  if (!json_object_get(lnx, "devices"))
+    json_object_set_new(lnx, "devices", json_array());
+  json_array_append_new(json_object_get(lnx, "devices"), J(entry));
+  json_t *st = json_object_get(fx.probe, "stat");
+  if (!st) {
+    st = json_object();
+    json_object_set_new(fx.probe, "stat", st);
+  }
+  json_t *e = J(entry), *s = J(stat_entry);
+  json_object_set_new(st, json_string_value(json_object_get(e, "path")), s);
+  json_decref(e);
+}
+
+Test(judge, devices_available_with_their_attributes)
+{
+  add_device("{'path': '/dev/nsc-full', 'type': 'c', 'major': 1, 'minor': 7, 'fileMode': 432,"
+             " 'uid': 1000, 'gid': 1001}",
+             "{'type': 'c', 'major': 1, 'minor': 7, 'mode': '0660', 'uid': 1000, 'gid': 1001}");
+  add_device("{'path': '/dev/nsc/fifo', 'type': 'p'}",
+             "{'type': 'p', 'mode': '0666', 'uid': 0, 'gid': 0}");
+  add_device("{'path': '/dev/u0', 'type': 'u', 'major': 1, 'minor': 3}",
+             "{'type': 'c', 'major': 1, 'minor': 3, 'mode': '0666', 'uid': 65534, 'gid': 65534}");
+  judge();
+  expect_pass("config-linux.devices.available", "/dev/nsc-full");
+  expect_pass("config-linux.devices.attributes",
+              "/dev/nsc-full: c 1:7 mode 0660 uid 1000 gid 1001");
+  expect_pass("config-linux.devices.available", "/dev/nsc/fifo");
+  expect_pass("config-linux.devices.attributes", "/dev/nsc/fifo: p");
+  /* u is an unbuffered character device; no owner given: any owner will do */
+  expect_pass("config-linux.devices.attributes", "/dev/u0: c 1:3");
+  cr_expect_eq(count("config-linux.devices.available", NSC_PASS), 3);
+}
+
+Test(judge, devices_wrong_or_missing_fail)
+{
+  add_device("{'path': '/dev/a', 'type': 'c', 'major': 1, 'minor': 7, 'fileMode': 432}",
+             "{'type': 'c', 'major': 1, 'minor': 7, 'mode': '0666', 'uid': 0, 'gid': 0}");
+  add_device("{'path': '/dev/b', 'type': 'b', 'major': 7, 'minor': 0}",
+             "{'type': 'missing', 'errno': 2}");
+  add_device("{'path': '/dev/c', 'type': 'c', 'major': 10, 'minor': 237, 'uid': 5}",
+             "{'type': 'c', 'major': 10, 'minor': 200, 'mode': '0660', 'uid': 5, 'gid': 0}");
+  add_device("{'path': '/dev/d', 'type': 'p', 'gid': 7}",
+             "{'type': 'f', 'mode': '0644', 'uid': 0, 'gid': 7}");
+  judge();
+  expect_pass("config-linux.devices.available", "/dev/a");
+  expect_fail("config-linux.devices.attributes", "mode 0666");
+  expect_fail("config-linux.devices.available", "missing (ENOENT)");
+  expect_fail("config-linux.devices.attributes", "/dev/b: b 7:0");
+  expect_pass("config-linux.devices.available", "/dev/c");
+  expect_fail("config-linux.devices.attributes", "c 10:200");
+  expect_fail("config-linux.devices.available", "type f");
+  /* a probe that did not stat the path: skipped, not guessed */
+  json_object_del(fx.probe, "stat");
+  judge();
+  expect_skip("config-linux.devices.available", "/dev/a");
+  cr_expect_eq(count("config-linux.devices.available", NSC_SKIP), 4);
+}
+
+/* The bundle (source ".") bound with uid 0 -> 101000, gid 0 -> 102000; the
+ * container maps host 100000+ from 0, so the harness's root files show as
+ * 1000:2000. */
+static void add_idmap_mount(const char *options)
+{
+  char text[512];
+  snprintf(text, sizeof(text),
+           "{'destination': '/dev/nsc-idmap', 'type': 'bind', 'source': '.', 'options': %s,"
+           " 'uidMappings': [{'containerID': 0, 'hostID': 101000, 'size': 1}],"
+           " 'gidMappings': [{'containerID': 0, 'hostID': 102000, 'size': 1}]}",
+           options);
+  json_array_append_new(json_object_get(fx.config, "mounts"), J(text));
+  json_t *m = J("{'mount_point': '/dev/nsc-idmap', 'fstype': 'ext4', 'source': '/dev/vda',"
+                " 'options': 'rw,relatime,idmapped'}");
+  json_array_append(json_object_get(fx.probe, "mounts"), m);
+  json_array_append_new(json_object_get(fx.running, "mounts"), m);
+  long long uid = 1000, gid = 2000;
+  if (geteuid() != 0)
+    uid = gid = 65534; /* on-disk ids other than 0 are unmapped by the mount */
+  snprintf(text, sizeof(text),
+           "{'/dev/nsc-idmap': {'type': 'd', 'mode': '0755', 'uid': %lld,"
+           " 'gid': %lld}}",
+           uid, gid);
+  json_object_set_new(fx.probe, "stat", J(text));
+}
+
+Test(judge, idmapped_mount_with_its_mappings)
+{
+  add_idmap_mount("['bind', 'idmap']");
+  judge();
+  expect_pass("config.mount-options.idmap", "idmapped");
+  expect_pass("config.mount-options.idmap-mappings", "/dev/nsc-idmap owned by");
+  /* not id-mapped at all: the harness's root shows as the overflow id */
+  set_mount_options(fx.probe, "/dev/nsc-idmap", "rw,relatime");
+  set_mount_options(fx.running, "/dev/nsc-idmap", "rw,relatime");
+  json_object_set_new(fx.probe, "stat",
+                      J("{'/dev/nsc-idmap': {'type': 'd', 'uid': 65534, 'gid': 65534}}"));
+  judge();
+  expect_fail("config.mount-options.idmap", "rw,relatime");
+  const struct nsc_verdict *v =
+      expect_fail("config.mount-options.idmap-mappings", "owner 65534:65534");
+  cr_expect(strstr(v->expected, "host 101000:102000") || geteuid() != 0, "%s", v->expected);
+}
+
+Test(judge, idmapped_mount_seen_through_the_probes_maps)
+{
+  /* a probe in the initial user namespace sees the host ids themselves */
+  json_object_set_new(fx.probe, "uid_map", J("[[0, 0, 4294967295]]"));
+  json_object_set_new(fx.probe, "gid_map", J("[[0, 0, 4294967295]]"));
+  add_idmap_mount("['rbind', 'ridmap']");
+  json_object_set_new(fx.probe, "stat",
+                      J("{'/dev/nsc-idmap': {'type': 'd', 'uid': 101000, 'gid': 102000}}"));
+  judge();
+  if (geteuid() == 0)
+    expect_pass("config.mount-options.idmap-mappings", "owner 101000:102000");
+  /* a source whose on-disk owner the harness cannot know is skipped */
+  json_t *m = json_array_get(json_object_get(fx.config, "mounts"),
+                             json_array_size(json_object_get(fx.config, "mounts")) - 1);
+  json_object_set_new(m, "source", json_string("some/dir"));
+  judge();
+  expect_skip("config.mount-options.idmap-mappings", "some/dir");
+}
+
+Test(judge, remount_changes_the_mount_already_there)
+{
+  json_t *mounts = json_object_get(fx.config, "mounts");
+  json_array_append_new(mounts, J("{'destination': '/dev/nsc-remount', 'type': 'bind',"
+                                  " 'source': '.', 'options': ['rbind']}"));
+  json_array_append_new(mounts, J("{'destination': '/dev/nsc-remount', 'type': 'bind',"
+                                  " 'source': '.', 'options': ['remount', 'bind', 'ro']}"));
+  json_t *m = J("{'mount_point': '/dev/nsc-remount', 'fstype': 'ext4', 'source': '/dev/vda',"
+                " 'options': 'ro,relatime'}");
+  json_array_append(json_object_get(fx.probe, "mounts"), m);
+  json_array_append_new(json_object_get(fx.running, "mounts"), m);
+  judge();
+  expect_pass("config.mount-options.remount", "1 mount at /dev/nsc-remount, the top one ro");
+  /* a runtime that mounts anew stacks a second mount */
+  json_array_append_new(json_object_get(fx.probe, "mounts"),
+                        J("{'mount_point': '/dev/nsc-remount', 'fstype': 'ext4', 'source': "
+                          "'/dev/vda', 'options': 'ro,relatime'}"));
+  judge();
+  const struct nsc_verdict *v =
+      expect_fail("config.mount-options.remount", "2 mounts at /dev/nsc-remount");
+  cr_expect_str_eq(v->expected, "1 mount at /dev/nsc-remount (none added), the top one ro");
+  /* one that ignores the remount leaves the mount writable */
+  drop_mount(fx.probe, "/dev/nsc-remount");
+  drop_mount(fx.running, "/dev/nsc-remount");
+  json_array_append_new(json_object_get(fx.probe, "mounts"),
+                        J("{'mount_point': '/dev/nsc-remount', 'fstype': 'ext4', 'source': "
+                          "'/dev/vda', 'options': 'rw,relatime'}"));
+  judge();
+  expect_fail("config.mount-options.remount", "the top one rw,relatime");
+}
+
+Test(judge, remount_without_an_earlier_mount_is_skipped)
+{
+  json_array_append_new(json_object_get(fx.config, "mounts"),
+                        J("{'destination': '/mnt', 'type': 'bind', 'source': '.', 'options': "
+                          "['remount', 'bind', 'ro']}"));
+  judge();
+  expect_skip("config.mount-options.remount", "no earlier mounts entry at /mnt");
+}

@@ -72,6 +72,7 @@ Test(lifecycle_table, config_procedures_follow_the_features_ones)
       "bind-source-relative",  "unknown-properties",
       "console-size-ignored",  "seccomp-rule-kill",
       "seccomp-default-trace", "seccomp-args",
+      "domainname-runtime-uts", "create-environment",
   };
   struct nsc_case *v;
   size_t n = nsc_lifecycle_cases(&v), first = n;

@@ -1255,3 +1255,69 @@ Test(nsprobe, mount_propagation_fields)
   }
   json_decref(j);
 }
+
+/* ---- scheduler, I/O priority, memory policy ---------------------------------------------- */
+
+struct t_sched_attr {
+  uint32_t size, policy;
+  uint64_t flags;
+  int32_t nice;
+  uint32_t priority;
+  uint64_t runtime, deadline, period;
+  uint32_t util_min, util_max;
+};
+
+/* SCHED_RR 5 with reset-on-fork, I/O class BE level 6, MPOL_BIND node 0 with
+ * MPOL_F_STATIC_NODES: each set here, before exec, as a runtime would. */
+static void set_sched_attrs(void *ctx)
+{
+  struct t_sched_attr a = {.size = sizeof(a), .policy = 2, .flags = 0x01, .priority = 5};
+  if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+    child_die("sched_setattr");
+  if (syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 6) < 0)
+    child_die("ioprio_set");
+  unsigned long node0 = 1;
+  if (syscall(SYS_set_mempolicy, 2 | (1 << 15), &node0, 2UL) < 0)
+    child_die("set_mempolicy");
+}
+
+Test(nsprobe, sched_ioprio_mempolicy_as_set)
+{
+  static const char *const args[] = {NULL};
+  /* Unchanged: what this test process has. */
+  json_t *j = run_probe(args, NULL, 0);
+  struct t_sched_attr own = {0};
+  cr_assert_eq(syscall(SYS_sched_getattr, 0, &own, sizeof(own), 0), 0);
+  json_t *s = get(j, "sched");
+  cr_assert_eq(get_int(s, "nice"), own.nice);
+  cr_assert_eq(get_int(s, "priority"), own.priority);
+  cr_assert_str_eq(get_str(s, "policy"), own.policy == 0 ? "SCHED_OTHER" : get_str(s, "policy"));
+  long own_io = syscall(SYS_ioprio_get, 1, 0);
+  cr_assert_geq(own_io, 0);
+  cr_assert_eq(get_int(get(j, "ioprio"), "priority"), own_io & 7);
+  int own_mode = -1;
+  unsigned long mask[64] = {0};
+  cr_assert_eq(syscall(SYS_get_mempolicy, &own_mode, mask, 64UL * 64, NULL, 0UL), 0);
+  if (own_mode == 0)
+    cr_assert_str_eq(get_str(get(j, "mempolicy"), "mode"), "MPOL_DEFAULT");
+  json_decref(j);
+
+  struct spawn_opts o = {.setup = set_sched_attrs};
+  j = run_probe(args, &o, 0);
+  s = get(j, "sched");
+  cr_assert_str_eq(get_str(s, "policy"), "SCHED_RR");
+  cr_assert_eq(get_int(s, "priority"), 5);
+  json_t *flags = get(s, "flags");
+  cr_assert_eq(json_array_size(flags), 1);
+  cr_assert_str_eq(json_string_value(json_array_get(flags, 0)), "SCHED_FLAG_RESET_ON_FORK");
+  json_t *io = get(j, "ioprio");
+  cr_assert_str_eq(get_str(io, "class"), "IOPRIO_CLASS_BE");
+  cr_assert_eq(get_int(io, "priority"), 6);
+  json_t *mp = get(j, "mempolicy");
+  cr_assert_str_eq(get_str(mp, "mode"), "MPOL_BIND");
+  cr_assert_str_eq(get_str(mp, "nodes"), "0");
+  flags = get(mp, "flags");
+  cr_assert_eq(json_array_size(flags), 1);
+  cr_assert_str_eq(json_string_value(json_array_get(flags, 0)), "MPOL_F_STATIC_NODES");
+  json_decref(j);
+}

@@ -36,6 +36,9 @@ static void make_bundle(void)
 static void remove_bundle(void)
 {
   char path[128];
+  /* what devices_over_existing_file puts in the rootfs, if it stopped early */
+  snprintf(path, sizeof(path), "%s/rootfs/regular", bundle);
+  unlink(path);
   static const char *const entries[] = {"rootfs", "plainfile", "config.json"};
   for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
     snprintf(path, sizeof(path), "%s/%s", bundle, entries[i]);
@@ -614,14 +617,9 @@ Test(spec, process_other_fields)
   cfg = base_config();
   set(cfg, "process", "selinuxLabel", "\"system_u:system_r:container_t:s0\"");
   expect_error(cfg, "process.selinuxLabel", "SELinux labels are not supported", 0);
-  static const char *const unsupported[] = {"ioPriority", "scheduler", "execCPUAffinity"};
-  for (size_t i = 0; i < 3; i++) {
-    char step[64];
-    cfg = base_config();
-    set(cfg, "process", unsupported[i], "{}");
-    snprintf(step, sizeof(step), "process.%s", unsupported[i]);
-    expect_error(cfg, step, "is not supported", 0);
-  }
+  cfg = base_config();
+  set(cfg, "process", "execCPUAffinity", "{}");
+  expect_error(cfg, "process.execCPUAffinity", "is not supported", 0);
 }
 
 /* ---- hostname, mounts, hooks, annotations ---- */
@@ -680,7 +678,7 @@ Test(spec, mounts)
   set(cfg, NULL, "mounts",
       "[{\"destination\": \"/d\", \"type\": \"bind\", \"source\": \"/s\","
       "  \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}]");
-  expect_error(cfg, "mounts[0].uidMappings", "idmapped mounts are not supported", 0);
+  expect_error(cfg, "mounts[0].uidMappings", "given without gidMappings", 0);
   cfg = base_config();
   set(cfg, NULL, "mounts", "{}");
   expect_error(cfg, "mounts", "expected an array, got an object", 0);
@@ -1001,12 +999,9 @@ Test(spec, unsupported_linux_features)
   } cases[] = {
       {"cgroupsPath", "\"/nsrt/c1\"", "cgroups are not supported"},
       {"resources", "{\"pids\": {\"limit\": 10}}", "cgroup resources are not supported"},
-      {"devices", "[{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229}]",
-       "extra devices are not supported"},
       {"intelRdt", "{}", "Intel RDT is not supported"},
       {"personality", "{\"domain\": \"LINUX32\"}", "personality is not supported"},
       {"mountLabel", "\"system_u:object_r:container_file_t:s0\"", "mount labels are not"},
-      {"memoryPolicy", "{\"mode\": \"MPOL_BIND\"}", "memory policies are not supported"},
       {"netDevices", "{\"eth1\": {}}", "network devices are not supported"},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1015,6 +1010,168 @@ Test(spec, unsupported_linux_features)
     set(cfg, "linux", cases[i].key, cases[i].value);
     snprintf(step, sizeof(step), "linux.%s", cases[i].key);
     expect_error(cfg, step, cases[i].text, 0);
+  }
+}
+
+/* ---- process.scheduler, process.ioPriority, linux.memoryPolicy ---- */
+
+Test(spec, scheduler)
+{
+  struct plan p;
+  json_t *cfg = base_config();
+  expect_ok(cfg, &p);
+  cr_assert_not(p.sched.present);
+  cr_assert_not(p.ioprio.present);
+  cr_assert_not(p.mempolicy.present);
+  plan_free(&p);
+
+  cfg = base_config();
+  set(cfg, "process", "scheduler",
+      "{\"policy\": \"SCHED_RR\", \"priority\": 5, \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\", "
+      "\"SCHED_FLAG_KEEP_PARAMS\"]}");
+  expect_ok(cfg, &p);
+  cr_assert(p.sched.present);
+  cr_assert_eq(p.sched.policy, SCHED_RR);
+  cr_assert_eq(p.sched.priority, 5);
+  cr_assert_eq(p.sched.nice, 0);
+  cr_assert_eq(p.sched.flags, 0x01 | 0x10);
+  plan_free(&p);
+
+  /* Unset numbers are 0. */
+  cfg = base_config();
+  set(cfg, "process", "scheduler",
+      "{\"policy\": \"SCHED_DEADLINE\", \"runtime\": 1000000, \"deadline\": 2000000}");
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.sched.policy, 6);
+  cr_assert_eq(p.sched.runtime, 1000000);
+  cr_assert_eq(p.sched.deadline, 2000000);
+  cr_assert_eq(p.sched.period, 0);
+  plan_free(&p);
+
+  cfg = base_config();
+  set(cfg, "process", "scheduler", "{\"policy\": \"SCHED_BATCH\", \"nice\": -20}");
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.sched.policy, SCHED_BATCH);
+  cr_assert_eq(p.sched.nice, -20);
+  plan_free(&p);
+
+  static const struct {
+    const char *value, *step, *text;
+  } bad[] = {
+      {"{}", "process.scheduler.policy", "required field is missing"},
+      {"[]", "process.scheduler", "expected an object"},
+      {"{\"policy\": \"SCHED_BANANA\"}", "process.scheduler.policy",
+       "unknown scheduling policy \"SCHED_BANANA\""},
+      {"{\"policy\": \"SCHED_ISO\"}", "process.scheduler.policy",
+       "Linux does not implement this policy"},
+      {"{\"policy\": \"SCHED_OTHER\", \"nice\": 20}", "process.scheduler.nice",
+       "a nice value between -20 and 19, got 20"},
+      {"{\"policy\": \"SCHED_FIFO\"}", "process.scheduler.priority",
+       "0: SCHED_FIFO and SCHED_RR need a priority between 1 and 99"},
+      {"{\"policy\": \"SCHED_RR\", \"priority\": 100}", "process.scheduler.priority",
+       "100: SCHED_FIFO and SCHED_RR need"},
+      {"{\"policy\": \"SCHED_OTHER\", \"priority\": 3}", "process.scheduler.priority",
+       "3: only SCHED_FIFO and SCHED_RR take a priority"},
+      {"{\"policy\": \"SCHED_OTHER\", \"flags\": [\"SCHED_FLAG_BANANA\"]}",
+       "process.scheduler.flags[0]", "unknown scheduler flag \"SCHED_FLAG_BANANA\""},
+      {"{\"policy\": \"SCHED_OTHER\", \"flags\": \"SCHED_FLAG_RECLAIM\"}",
+       "process.scheduler.flags", "expected an array"},
+      {"{\"policy\": \"SCHED_DEADLINE\", \"runtime\": -1}", "process.scheduler.runtime", "got -1"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cfg = base_config();
+    set(cfg, "process", "scheduler", bad[i].value);
+    expect_error(cfg, bad[i].step, bad[i].text, 0);
+  }
+}
+
+Test(spec, io_priority)
+{
+  struct plan p;
+  json_t *cfg = base_config();
+  set(cfg, "process", "ioPriority", "{\"class\": \"IOPRIO_CLASS_IDLE\", \"priority\": 7}");
+  expect_ok(cfg, &p);
+  cr_assert(p.ioprio.present);
+  cr_assert_eq(p.ioprio.klass, 3);
+  cr_assert_eq(p.ioprio.level, 7);
+  plan_free(&p);
+
+  static const struct {
+    const char *value, *step, *text;
+  } bad[] = {
+      {"{\"priority\": 1}", "process.ioPriority.class", "required field is missing"},
+      {"{\"class\": \"IOPRIO_CLASS_BE\"}", "process.ioPriority.priority",
+       "required field is missing"},
+      {"{\"class\": \"IOPRIO_CLASS_NONE\", \"priority\": 0}", "process.ioPriority.class",
+       "unknown I/O priority class \"IOPRIO_CLASS_NONE\""},
+      {"{\"class\": \"IOPRIO_CLASS_RT\", \"priority\": 8}", "process.ioPriority.priority",
+       "a level between 0 and 7, got 8"},
+      {"{\"class\": \"IOPRIO_CLASS_RT\", \"priority\": -1}", "process.ioPriority.priority",
+       "got -1"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cfg = base_config();
+    set(cfg, "process", "ioPriority", bad[i].value);
+    expect_error(cfg, bad[i].step, bad[i].text, 0);
+  }
+}
+
+Test(spec, memory_policy)
+{
+  struct plan p;
+  json_t *cfg = base_config();
+  set(cfg, "linux", "memoryPolicy",
+      "{\"mode\": \"MPOL_INTERLEAVE\", \"nodes\": \"0-2,7,65\", \"flags\": "
+      "[\"MPOL_F_STATIC_NODES\"]}");
+  expect_ok(cfg, &p);
+  cr_assert(p.mempolicy.present);
+  cr_assert_eq(p.mempolicy.mode, 3);
+  cr_assert_eq(p.mempolicy.flags, 1u << 15);
+  cr_assert_eq(p.mempolicy.n_nodes, 5);
+  cr_assert_eq(p.mempolicy.max_node, 66);
+  cr_assert_eq(p.mempolicy.nodes[0], 0x87UL);
+  cr_assert_eq(p.mempolicy.nodes[1], 0x2UL);
+  plan_free(&p);
+
+  cfg = base_config();
+  set(cfg, "linux", "memoryPolicy", "{\"mode\": \"MPOL_PREFERRED\", \"nodes\": \"\"}");
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.mempolicy.mode, 1);
+  cr_assert_eq(p.mempolicy.n_nodes, 0);
+  plan_free(&p);
+
+  static const struct {
+    const char *value, *step, *text;
+  } bad[] = {
+      {"{}", "linux.memoryPolicy.mode", "required field is missing"},
+      {"{\"mode\": \"MPOL_BANANA\"}", "linux.memoryPolicy.mode",
+       "unknown memory policy mode \"MPOL_BANANA\""},
+      {"{\"mode\": \"MPOL_BIND\"}", "linux.memoryPolicy.nodes", "MPOL_BIND needs at least one"},
+      {"{\"mode\": \"MPOL_DEFAULT\", \"nodes\": \"0\"}", "linux.memoryPolicy.nodes",
+       "MPOL_DEFAULT takes no nodes"},
+      {"{\"mode\": \"MPOL_LOCAL\", \"nodes\": \"1\"}", "linux.memoryPolicy.nodes",
+       "MPOL_LOCAL takes no nodes"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \"3-1\"}", "linux.memoryPolicy.nodes",
+       "\"3-1\": expected node numbers and ranges"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \"0,\"}", "linux.memoryPolicy.nodes",
+       "\"0,\": expected node numbers"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \" 0\"}", "linux.memoryPolicy.nodes",
+       "expected node numbers"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \"0-x\"}", "linux.memoryPolicy.nodes",
+       "expected node numbers"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \"1024\"}", "linux.memoryPolicy.nodes",
+       "node 1024 is above the highest node 1023"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": 0}", "linux.memoryPolicy.nodes", "expected a string"},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \"0\", \"flags\": [\"MPOL_F_BANANA\"]}",
+       "linux.memoryPolicy.flags[0]", "unknown memory policy flag \"MPOL_F_BANANA\""},
+      {"{\"mode\": \"MPOL_BIND\", \"nodes\": \"0\", \"flags\": [\"MPOL_F_STATIC_NODES\", "
+       "\"MPOL_F_RELATIVE_NODES\"]}",
+       "linux.memoryPolicy.flags", "exclude each other"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cfg = base_config();
+    set(cfg, "linux", "memoryPolicy", bad[i].value);
+    expect_error(cfg, bad[i].step, bad[i].text, 0);
   }
 }
 
@@ -1034,4 +1191,262 @@ Test(spec, fd_count_unchanged_after_many_failures)
     json_decref(cfg);
   }
   cr_expect_eq(count_fds(), before);
+}
+
+/* ---- linux.devices and id-mapped / remount mounts ---- */
+
+static void set_devices(json_t *cfg, const char *json)
+{
+  set(cfg, "linux", "devices", json);
+}
+
+Test(spec, devices)
+{
+  json_t *cfg = base_config();
+  set_devices(cfg, "[{\"path\": \"/dev/a\", \"type\": \"c\", \"major\": 1, \"minor\": 7,"
+                   "  \"fileMode\": 8630, \"uid\": 1000, \"gid\": 1001},"
+                   " {\"path\": \"/x/b\", \"type\": \"b\", \"major\": 7, \"minor\": 0},"
+                   " {\"path\": \"/dev/u\", \"type\": \"u\", \"major\": 4095, \"minor\": 1048575},"
+                   " {\"path\": \"/dev/p\", \"type\": \"p\"}]");
+  struct plan p;
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.n_devices, 4);
+  cr_assert_str_eq(p.devices[0].path, "/dev/a");
+  cr_assert_eq(p.devices[0].type, 'c');
+  cr_assert_eq(p.devices[0].major, 1);
+  cr_assert_eq(p.devices[0].minor, 7);
+  /* decimal 8630 is 020666: the type bits are dropped, the permissions kept */
+  cr_assert(p.devices[0].has_mode && p.devices[0].mode == 0666);
+  cr_assert(p.devices[0].has_uid && p.devices[0].uid == 1000);
+  cr_assert(p.devices[0].has_gid && p.devices[0].gid == 1001);
+  cr_assert_not(p.devices[0].bind_host, "no user namespace: made with mknod");
+  cr_assert_eq(p.devices[1].type, 'b');
+  cr_assert_not(p.devices[1].has_mode || p.devices[1].has_uid || p.devices[1].has_gid);
+  cr_assert_eq(p.devices[2].type, 'u');
+  cr_assert_eq(p.devices[3].type, 'p');
+  plan_free(&p);
+
+  static const struct {
+    const char *json, *step, *text;
+  } bad[] = {
+      {"[{\"type\": \"c\", \"major\": 1, \"minor\": 3}]", "linux.devices[0].path",
+       "required field is missing"},
+      {"[{\"path\": \"dev/a\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]",
+       "linux.devices[0].path", "dev/a"},
+      {"[{\"path\": \"/\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]", "linux.devices[0].path",
+       "cannot be a device"},
+      {"[{\"path\": \"/dev/a\", \"major\": 1, \"minor\": 3}]", "linux.devices[0].type",
+       "required field is missing"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"x\", \"major\": 1, \"minor\": 3}]",
+       "linux.devices[0].type", "\"x\" is not a device type"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"cb\", \"major\": 1, \"minor\": 3}]",
+       "linux.devices[0].type", "\"cb\" is not a device type"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"c\", \"minor\": 3}]", "linux.devices[0].major",
+       "required field is missing"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"b\", \"major\": 1}]", "linux.devices[0].minor",
+       "required field is missing"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"c\", \"major\": 1, \"minor\": -3}]",
+       "linux.devices[0].minor", "-3"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"c\", \"major\": 4096, \"minor\": 0}]",
+       "linux.devices[0].major", "not a device number the kernel can hold"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"c\", \"major\": 1, \"minor\": 1048576}]",
+       "linux.devices[0].minor", "not a device number the kernel can hold"},
+      {"[{\"path\": \"/dev/a\", \"type\": \"c\", \"major\": 1, \"minor\": 3, \"fileMode\": "
+       "\"0666\"}]",
+       "linux.devices[0].fileMode", "\"0666\""},
+      {"[{\"path\": \"/dev/a\", \"type\": \"p\", \"uid\": -1}]", "linux.devices[0].uid", "-1"},
+      {"[{\"path\": \"/dev/p\", \"type\": \"p\"}, \"/dev/x\"]", "linux.devices[1]",
+       "expected an object"},
+      {"{\"path\": \"/dev/a\"}", "linux.devices", "expected an array"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cfg = base_config();
+    set_devices(cfg, bad[i].json);
+    expect_error(cfg, bad[i].step, bad[i].text, 0);
+  }
+  /* devices go into a mount namespace the runtime makes */
+  cfg = base_config();
+  set(cfg, "linux", "namespaces", "[{\"type\": \"mount\", \"path\": \"/proc/self/ns/mnt\"}]");
+  set_devices(cfg, "[{\"path\": \"/dev/p\", \"type\": \"p\"}]");
+  expect_error(cfg, "linux.devices", "new mount namespace", 0);
+}
+
+/* In a user namespace a device is the host's node bound in: checked here. */
+Test(spec, devices_in_user_namespace)
+{
+  struct stat null_st;
+  cr_assert_eq(stat("/dev/null", &null_st), 0);
+  json_t *cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, "[{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3},"
+                   " {\"path\": \"/dev/nsc-test-fifo\", \"type\": \"p\", \"uid\": 5}]");
+  struct plan p;
+  expect_ok(cfg, &p);
+  cr_assert(p.devices[0].bind_host);
+  cr_assert_not(p.devices[1].bind_host, "a fifo is made with mknod in any namespace");
+  plan_free(&p);
+
+  cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, "[{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 5}]");
+  expect_error(cfg, "linux.devices[0].path", "is not the c 1:5 device", 0);
+  cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, "[{\"path\": \"/dev/null\", \"type\": \"b\", \"major\": 1, \"minor\": 3}]");
+  expect_error(cfg, "linux.devices[0].path", "is not the b 1:3 device", 0);
+  cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, "[{\"path\": \"/dev/nsc-no-such-node\", \"type\": \"c\", \"major\": 1,"
+                   "  \"minor\": 3}]");
+  expect_error(cfg, "linux.devices[0].path", "bound from the host's node", ENOENT);
+  /* a mode or owner the host's node does not have cannot be given to it */
+  char json[256];
+  snprintf(json, sizeof(json),
+           "[{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3,"
+           "  \"fileMode\": %u}]",
+           (unsigned)((null_st.st_mode & 0777) ^ 0400));
+  cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, json);
+  expect_error(cfg, "linux.devices[0].fileMode", "has mode", 0);
+  /* add_userns maps host 100000-100999: the owner as the container sees it */
+  long long seen = null_st.st_uid >= 100000 && null_st.st_uid < 101000
+                       ? (long long)null_st.st_uid - 100000
+                       : 65534;
+  snprintf(json, sizeof(json),
+           "[{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3,"
+           "  \"fileMode\": %u, \"uid\": %lld}]",
+           (unsigned)(null_st.st_mode & 07777), seen);
+  cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, json);
+  expect_ok(cfg, &p);
+  plan_free(&p);
+  snprintf(json, sizeof(json),
+           "[{\"path\": \"/dev/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3,"
+           "  \"uid\": %lld}]",
+           seen + 1);
+  cfg = base_config();
+  add_userns(cfg);
+  set_devices(cfg, json);
+  expect_error(cfg, "linux.devices[0].uid", "owned by host uid", 0);
+}
+
+/* A file of the rootfs at a device's path that is not that device. */
+Test(spec, devices_over_existing_file)
+{
+  char path[128];
+  snprintf(path, sizeof(path), "%s/rootfs/regular", bundle);
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  json_t *cfg = base_config();
+  set_devices(cfg, "[{\"path\": \"/regular\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]");
+  expect_error(cfg, "linux.devices[0].path", "/regular exists in the rootfs and is not the c 1:3",
+               0);
+  cfg = base_config();
+  set_devices(cfg, "[{\"path\": \"/regular\", \"type\": \"p\"}]");
+  expect_error(cfg, "linux.devices[0].path", "is not a fifo", 0);
+  /* under a mount the rootfs's file is not what the container sees: init decides */
+  cfg = base_config();
+  set(cfg, NULL, "mounts", "[{\"destination\": \"/\", \"type\": \"tmpfs\"}]");
+  set_devices(cfg, "[{\"path\": \"/regular\", \"type\": \"p\"}]");
+  struct plan p;
+  expect_ok(cfg, &p);
+  plan_free(&p);
+  unlink(path);
+}
+
+Test(spec, idmapped_mounts)
+{
+  static const char maps[] =
+      "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 101000, \"size\": 10}],"
+      "\"gidMappings\": [{\"containerID\": 0, \"hostID\": 102000, \"size\": 10}]";
+  char json[512];
+  snprintf(json, sizeof(json),
+           "[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\","
+           "  \"options\": [\"rbind\", \"ridmap\", \"ro\"], %s},"
+           " {\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"/s\", %s}]",
+           maps, maps);
+  json_t *cfg = base_config();
+  set(cfg, NULL, "mounts", json);
+  struct plan p;
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.mounts[0].idmap, MOUNT_RIDMAP);
+  cr_assert_null(p.mounts[0].data, "ridmap is never mount data");
+  cr_assert_eq(p.mounts[0].n_uid_map, 1);
+  cr_assert_eq(p.mounts[0].uid_map[0].host_id, 101000);
+  cr_assert_eq(p.mounts[0].gid_map[0].host_id, 102000);
+  cr_assert_eq(p.mounts[0].flags & (MS_BIND | MS_REC | MS_RDONLY), MS_BIND | MS_REC | MS_RDONLY);
+  cr_assert_eq(p.mounts[1].idmap, MOUNT_IDMAP, "mappings alone id-map the mount");
+  cr_assert_not(p.mounts[0].has_tree || p.mounts[1].has_tree, "trees are made by main, later");
+  plan_free(&p);
+
+  /* idmap without mappings uses the container's user namespace */
+  cfg = base_config();
+  add_userns(cfg);
+  set(cfg, NULL, "mounts",
+      "[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+      "[\"idmap\"]}]");
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.mounts[0].idmap, MOUNT_IDMAP);
+  cr_assert_eq(p.mounts[0].n_uid_map, 0);
+  plan_free(&p);
+
+  static const struct {
+    const char *json, *step, *text;
+  } bad[] = {
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+       "[\"idmap\"],"
+       "  \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}]",
+       "mounts[0].gidMappings", "given without uidMappings"},
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+       "[\"idmap\"],"
+       "  \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}], \"gidMappings\": "
+       "[]}]",
+       "mounts[0].uidMappings", "given without gidMappings"},
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+       "[\"idmap\"]}]",
+       "mounts[0].options", "\"idmap\" without uidMappings and gidMappings needs a user namespace"},
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+       "[\"ridmap\"]}]",
+       "mounts[0].options", "\"ridmap\" without uidMappings"},
+      {"[{\"destination\": \"/a\", \"type\": \"tmpfs\", \"options\": [\"idmap\"]}]",
+       "mounts[0].options", "need a bind mount"},
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+       "[\"idmap\"],"
+       "  \"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 0}],"
+       "  \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}]",
+       "mounts[0].uidMappings[0].size", "size 0"},
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\","
+       "  \"uidMappings\": [{\"containerID\": 0, \"size\": 1}],"
+       "  \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}]",
+       "mounts[0].uidMappings[0].hostID", "required field is missing"},
+      {"[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\","
+       "  \"options\": [\"remount\", \"idmap\"]}]",
+       "mounts[0].options", "cannot change the id mapping"},
+  };
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    cfg = base_config();
+    set(cfg, NULL, "mounts", bad[i].json);
+    expect_error(cfg, bad[i].step, bad[i].text, 0);
+  }
+}
+
+Test(spec, remount)
+{
+  json_t *cfg = base_config();
+  set(cfg, NULL, "mounts",
+      "[{\"destination\": \"/a\", \"type\": \"bind\", \"source\": \"/s\", \"options\": "
+      "[\"rbind\"]},"
+      " {\"destination\": \"/a\", \"options\": [\"remount\", \"bind\", \"ro\"]},"
+      " {\"destination\": \"/dev/shm\", \"type\": \"tmpfs\", \"options\": [\"remount\", \"ro\","
+      "   \"size=1m\"]}]");
+  struct plan p;
+  expect_ok(cfg, &p);
+  cr_assert_eq(p.mounts[1].flags, MS_REMOUNT | MS_BIND | MS_RDONLY);
+  cr_assert_null(p.mounts[1].source, "a bind remount needs no source");
+  cr_assert_eq(p.mounts[2].flags, MS_REMOUNT | MS_RDONLY);
+  cr_assert_str_eq(p.mounts[2].data, "size=1m");
+  plan_free(&p);
 }

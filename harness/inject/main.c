@@ -1,0 +1,389 @@
+/* nsc-inject: set up the supervisor, install the filter, become PROGRAM.
+ *
+ * Order matters.  The supervisor is cloned with CLONE_PARENT, a sibling of
+ * this process and a child of whoever started nsc-inject (the program never
+ * has it as a child: a runtime that reaps or kills "all its children" would
+ * find it), before the filter exists, so it is never subject to it.  Then this
+ * process loads a filter whose matching calls wait for the supervisor, puts
+ * the listener's fd number into a shared page and wakes the supervisor, which
+ * takes the listener with pidfd_getfd.  Only then does this process exec
+ * PROGRAM; its execve is the first call the supervisor sees from it, and
+ * counting starts after that. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inject.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+/* Status in the shared page. */
+enum { HS_WAIT = 0, HS_LOADED = 1, HS_READY = 2, HS_FAILED = 3 };
+
+struct handshake {
+  _Atomic int state;
+  int listener; /* fd number in the program's table */
+  char mode[32];
+};
+
+static void usage(void)
+{
+  fprintf(stderr, "usage: nsc-inject [--plan TARGET@N=ACTION[(ARG)]]... [--log FILE] "
+                  "[--log-calls] [--timeout-ms MS] [--cgroup DIR] [--all] -- PROGRAM ARGS...\n");
+}
+
+/* A message to stderr once the filter is loaded: write may be trapped, and
+ * with no supervisor a trapped call would fail or wait; writev never is. */
+static void late_error(const char *what, const char *detail)
+{
+  char line[512];
+  int n = snprintf(line, sizeof(line), "nsc-inject: %s%s%s\n", what, detail ? ": " : "",
+                   detail ? detail : "");
+  struct iovec v = {.iov_base = line, .iov_len = n > 0 ? (size_t)n : 0};
+  ssize_t w = writev(2, &v, 1);
+  (void)w;
+}
+
+static void futex_wake(_Atomic int *addr)
+{
+  syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Wait until *addr != seen or the deadline; returns the value. */
+static int futex_wait_change(_Atomic int *addr, int seen, long timeout_ms)
+{
+  struct timespec end, now;
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  end.tv_sec += timeout_ms / 1000;
+  end.tv_nsec += (timeout_ms % 1000) * 1000000L;
+  if (end.tv_nsec >= 1000000000L) {
+    end.tv_sec++;
+    end.tv_nsec -= 1000000000L;
+  }
+  for (;;) {
+    int v = atomic_load(addr);
+    if (v != seen)
+      return v;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long left = (end.tv_sec - now.tv_sec) * 1000L + (end.tv_nsec - now.tv_nsec) / 1000000L;
+    if (left <= 0)
+      return v;
+    struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000L};
+    syscall(SYS_futex, addr, FUTEX_WAIT, seen, &ts, NULL, 0);
+  }
+}
+
+/* ---- the filter ------------------------------------------------------------ */
+
+static int add_notify(scmp_filter_ctx ctx, const char *name)
+{
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR)
+    return 0; /* not on this architecture (fork/vfork on some) */
+  return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+}
+
+static scmp_filter_ctx build_filter(const struct inj_opts *o)
+{
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (!ctx)
+    return NULL;
+  /* Never change what the program would do otherwise: no no_new_privs. */
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+  /* The program's own execve marks where counting starts: always trapped. */
+  rc = rc ?: add_notify(ctx, "execve");
+  rc = rc ?: add_notify(ctx, "execveat");
+  /* Thread creation is not a process boundary: clone with CLONE_THREAD
+   * passes without a notification (clone3 is checked by the supervisor,
+   * its flags are in memory). */
+  if (!rc && inj_traps(o, T_CLONE))
+    rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
+                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+  if (!rc && inj_traps(o, T_CLONE3))
+    rc = add_notify(ctx, "clone3");
+  if (!rc && inj_traps(o, T_FORK))
+    rc = add_notify(ctx, "fork");
+  if (!rc && inj_traps(o, T_VFORK))
+    rc = add_notify(ctx, "vfork");
+  if (!rc && inj_traps(o, T_UNSHARE))
+    rc = add_notify(ctx, "unshare");
+  if (!rc && inj_traps(o, T_SETNS))
+    rc = add_notify(ctx, "setns");
+  if (!rc && inj_traps(o, T_SETRESUID))
+    rc = add_notify(ctx, "setresuid");
+  if (!rc && inj_traps(o, T_SETRESGID))
+    rc = add_notify(ctx, "setresgid");
+  bool maps = inj_traps(o, T_UID_MAP) || inj_traps(o, T_GID_MAP) || inj_traps(o, T_SETGROUPS);
+  bool sync = inj_traps(o, T_SYNC);
+  if (!rc && (maps || sync))
+    rc = add_notify(ctx, "write");
+  if (!rc && maps)
+    rc = add_notify(ctx, "pwrite64");
+  if (!rc && sync)
+    rc = add_notify(ctx, "sendto");
+  if (!rc && sync)
+    rc = add_notify(ctx, "sendmsg");
+  if (rc) {
+    seccomp_release(ctx);
+    errno = -rc;
+    return NULL;
+  }
+  return ctx;
+}
+
+/* Load with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV when the kernel has it:
+ * a notification the supervisor has received is then no longer cancelled by
+ * a non-fatal signal (Go's preemption signal would otherwise abort and
+ * re-issue the call).  libseccomp of this vintage cannot set that flag, so
+ * its BPF is exported and loaded here.  Returns the listener fd. */
+static int load_filter(scmp_filter_ctx ctx, char *mode, size_t mode_len)
+{
+  int mfd = memfd_create("nsc-inject-bpf", MFD_CLOEXEC);
+  if (mfd >= 0 && seccomp_export_bpf(ctx, mfd) == 0) {
+    off_t size = lseek(mfd, 0, SEEK_END);
+    struct sock_filter *insns = size > 0 ? malloc((size_t)size) : NULL;
+    if (insns && pread(mfd, insns, (size_t)size, 0) == size) {
+      struct sock_fprog prog = {.len = (unsigned short)(size / sizeof(*insns)), .filter = insns};
+      long fd =
+          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+      if (fd >= 0) {
+        free(insns);
+        close(mfd);
+        snprintf(mode, mode_len, "wait-killable");
+        return (int)fd;
+      }
+    }
+    free(insns);
+  }
+  if (mfd >= 0)
+    close(mfd);
+  /* An older kernel: the plain listener. */
+  int rc = seccomp_load(ctx);
+  if (rc < 0) {
+    errno = -rc;
+    return -1;
+  }
+  int fd = seccomp_notify_fd(ctx);
+  if (fd < 0) {
+    errno = -fd;
+    return -1;
+  }
+  snprintf(mode, mode_len, "plain");
+  return fd;
+}
+
+/* ---- the supervisor's start ----------------------------------------------- */
+
+static void supervisor(const struct inj_opts *o, struct handshake *hs, pid_t program)
+{
+  /* Hold nothing of the program's: its stdio may be a pipe someone waits on
+   * for EOF. */
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    close(null);
+  }
+  if (o->log_fd < 0) {
+    close_range(3, ~0U, 0);
+  } else {
+    if (o->log_fd > 3)
+      close_range(3, (unsigned)o->log_fd - 1, 0);
+    close_range((unsigned)o->log_fd + 1, ~0U, 0);
+  }
+  setsid();
+  if (o->cgroup && o->cgroup[0]) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/cgroup.procs", o->cgroup);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) != 1)
+      inj_log(o, json_pack("{s:s, s:s, s:s}", "event", "warning", "what", "cgroup", "error",
+                           strerror(errno)));
+    if (fd >= 0)
+      close(fd);
+  }
+  int pidfd = (int)syscall(SYS_pidfd_open, program, 0);
+  if (futex_wait_change(&hs->state, HS_WAIT, 10000) != HS_LOADED || pidfd < 0) {
+    atomic_store(&hs->state, HS_FAILED);
+    futex_wake(&hs->state);
+    _exit(1);
+  }
+  /* Die with the one who started us (the harness). */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  int listener = (int)syscall(SYS_pidfd_getfd, pidfd, hs->listener, 0);
+  close(pidfd);
+  if (listener < 0) {
+    int e = errno;
+    inj_log(o, json_pack("{s:s, s:s, s:s}", "event", "error", "what", "pidfd_getfd", "error",
+                         strerror(e)));
+    atomic_store(&hs->state, HS_FAILED);
+    futex_wake(&hs->state);
+    _exit(1);
+  }
+  char mode[32];
+  snprintf(mode, sizeof(mode), "%s", hs->mode);
+  inj_log(o, json_pack("{s:s, s:i, s:i, s:s}", "event", "start", "supervisor", (int)getpid(), "pid",
+                       (int)program, "mode", mode));
+  atomic_store(&hs->state, HS_READY);
+  futex_wake(&hs->state);
+  munmap(hs, sizeof(*hs));
+  inj_supervise(o, listener, program, mode);
+  _exit(0);
+}
+
+/* PROGRAM resolved like execvp, before the filter exists (a PATH search
+ * would otherwise be several trapped execve calls). */
+static int resolve(const char *name, char *out, size_t len)
+{
+  if (strchr(name, '/')) {
+    snprintf(out, len, "%s", name);
+    return 0;
+  }
+  const char *path = getenv("PATH");
+  if (!path)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  while (*path) {
+    const char *colon = strchrnul(path, ':');
+    snprintf(out, len, "%.*s/%s", (int)(colon - path), path, name);
+    if (access(out, X_OK) == 0)
+      return 0;
+    path = *colon ? colon + 1 : colon;
+  }
+  errno = ENOENT;
+  return -1;
+}
+
+int main(int argc, char **argv)
+{
+  static struct inj_opts o = {.log_fd = -1, .timeout_ms = 120000};
+  const char *log_path = NULL;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    } else if (strcmp(a, "--plan") == 0 && v) {
+      char msg[256];
+      if (o.n_steps == INJ_MAX_STEPS) {
+        fprintf(stderr, "nsc-inject: at most %d plan steps\n", INJ_MAX_STEPS);
+        return 125;
+      }
+      if (inj_parse_step(v, &o.steps[o.n_steps], msg, sizeof(msg)) < 0) {
+        fprintf(stderr, "nsc-inject: %s\n", msg);
+        return 125;
+      }
+      o.n_steps++;
+      i++;
+    } else if (strcmp(a, "--log") == 0 && v) {
+      log_path = v;
+      i++;
+    } else if (strcmp(a, "--timeout-ms") == 0 && v) {
+      o.timeout_ms = strtol(v, NULL, 10);
+      if (o.timeout_ms <= 0) {
+        fprintf(stderr, "nsc-inject: --timeout-ms %s: not a positive number\n", v);
+        return 125;
+      }
+      i++;
+    } else if (strcmp(a, "--cgroup") == 0 && v) {
+      o.cgroup = v;
+      i++;
+    } else if (strcmp(a, "--log-calls") == 0) {
+      o.log_calls = true;
+    } else if (strcmp(a, "--all") == 0) {
+      o.all_targets = true;
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage();
+      return 0;
+    } else {
+      usage();
+      return 125;
+    }
+  }
+  if (i >= argc) {
+    usage();
+    return 125;
+  }
+  char program[PATH_MAX];
+  if (resolve(argv[i], program, sizeof(program)) < 0) {
+    fprintf(stderr, "nsc-inject: %s: %s\n", argv[i], strerror(errno));
+    return 127;
+  }
+  if (log_path) {
+    o.log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (o.log_fd < 0) {
+      fprintf(stderr, "nsc-inject: --log %s: %s\n", log_path, strerror(errno));
+      return 125;
+    }
+  }
+  scmp_filter_ctx ctx = build_filter(&o);
+  if (!ctx) {
+    fprintf(stderr, "nsc-inject: building the filter: %s\n", strerror(errno));
+    return 125;
+  }
+  struct handshake *hs =
+      mmap(NULL, sizeof(*hs), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (hs == MAP_FAILED) {
+    fprintf(stderr, "nsc-inject: mmap: %s\n", strerror(errno));
+    return 125;
+  }
+  pid_t self = getpid();
+  /* Fork-like (no CLONE_VM): the child runs on a copy of our memory. */
+  pid_t sup = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+  if (sup < 0) {
+    fprintf(stderr, "nsc-inject: clone: %s\n", strerror(errno));
+    return 125;
+  }
+  if (sup == 0)
+    supervisor(&o, hs, self);
+  int listener = load_filter(ctx, hs->mode, sizeof(hs->mode));
+  seccomp_release(ctx);
+  if (listener < 0) {
+    int e = errno;
+    atomic_store(&hs->state, HS_FAILED);
+    futex_wake(&hs->state);
+    late_error("loading the seccomp filter", strerror(e));
+    return 125;
+  }
+  hs->listener = listener;
+  atomic_store(&hs->state, HS_LOADED);
+  futex_wake(&hs->state);
+  if (futex_wait_change(&hs->state, HS_LOADED, 10000) != HS_READY) {
+    /* Without a supervisor every trapped call would wait for nobody: the
+     * listener goes first (then they fail with ENOSYS). */
+    close(listener);
+    late_error("the supervisor did not take the listener", NULL);
+    _exit(125);
+  }
+  close(listener);
+  munmap(hs, sizeof(*hs));
+  if (o.log_fd >= 0)
+    close(o.log_fd);
+  execv(program, argv + i);
+  int e = errno;
+  late_error(program, strerror(e));
+  _exit(e == ENOENT ? 127 : 126);
+}

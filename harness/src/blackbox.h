@@ -1,0 +1,84 @@
+/* Black-box faults: any runtime, no cooperation needed.  Each runtime
+ * command of a case runs under nsc-inject (harness/inject/), a seccomp
+ * user-notification supervisor that counts the calls of the command's whole
+ * process tree per target (clone, clone3, fork, vfork, unshare, setns,
+ * writes to /proc/<pid>/uid_map, gid_map and setgroups, writes and sends on
+ * sockets ("sync"), setresuid, setresgid, execve) and acts on the Nth one:
+ * errno(E), kill, delay(MS), short(N), corrupt(BYTE).
+ *
+ * A seccomp plan (nsc_case.fault):
+ *   {"kind": "seccomp",
+ *    "steps": [{"target": "clone3", "nth": 2, "action": "errno", "arg": "EAGAIN"}],
+ *    "commands": ["create"]}
+ * A plan without steps records: every command runs under nsc-inject with
+ * every target trapped and nothing done, and the result's fault record gets
+ * "counts": {"create": {"clone3": 2, ...}, "start": {...}, ...}, which is
+ * what the sweep needs to know the range of N.
+ *
+ * The sweep (`nsconform faults --runtime runc|crun|PATH`): record the base
+ * specs once, then one case per command x target x N (1..count, capped) x
+ * action that applies.  Verdicts are those of white-box faults:
+ * robust.fault.fired (the supervisor's fault event), robust.fault.error-exit,
+ * robust.fault.error-errno, robust.fault.error-step (best effort),
+ * robust.fault.bounded, runtime.errors.no-change (right after a failed
+ * create) and runtime.delete.removes-resources (after `delete --force`); a
+ * runtime that recovers (every command exits 0) must leave a fully correct
+ * container. */
+#ifndef NSC_BLACKBOX_H
+#define NSC_BLACKBOX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nsconform.h"
+
+struct case_ctx;
+struct nsrt_err;
+
+/* The nsc-inject program: set explicitly, else $NSC_INJECT_BIN, else
+ * nsc-inject next to the running program.  NULL when none is found. */
+void nsc_blackbox_set_inject(const char *path);
+const char *nsc_blackbox_inject(void);
+
+/* "clone3@2=errno(EAGAIN)" for a plan step; -1 with the step's JSON path in
+ * err when it is not valid ("steps[1].target: \"foo\" is not a target"). */
+int nsc_blackbox_step_text(const json_t *step, size_t index, char *out, size_t len,
+                           struct nsrt_err *err);
+
+/* A one-step plan (arg may be NULL). */
+json_t *nsc_blackbox_plan(const char *command, const char *target, unsigned nth, const char *action,
+                          const char *arg);
+
+/* The actions that apply to a target, as a comma list ("errno,kill,delay"
+ * or, for writes, also "short,corrupt"); NULL for an unknown target. */
+const char *nsc_blackbox_target_actions(const char *target);
+
+/* The argument the sweep uses for an action on a target: errno -> a fitting
+ * errno name (clone EAGAIN, unshare ENOSPC, setns EPERM, maps EPERM, sync
+ * EPIPE, set*id EPERM, execve EACCES), delay -> "300", short -> "3"
+ * (uid_map, gid_map: "12"), corrupt -> "0"; NULL for kill. */
+const char *nsc_blackbox_action_arg(const char *target, const char *action);
+
+/* The base specs of the sweep as recording cases "b-base-<name>": a user
+ * namespace spec (every namespace new) and a plain one (no user namespace). */
+int nsc_blackbox_base_cases(struct nsc_case **out, size_t *n, struct nsrt_err *err);
+
+struct nsc_blackbox_opts {
+  const char *targets;  /* comma list, NULL: every target */
+  const char *actions;  /* comma list, NULL: every action that applies */
+  const char *commands; /* comma list, NULL: create,start,kill,delete */
+  unsigned max_n;       /* at most this many N per command and target; 0: 8 */
+};
+
+/* The sweep's cases from the recording results (results[i] of bases[i]):
+ * "b-<base>-<command>-<target>-<n>-<action>".  Counts that differ between
+ * bases are each swept.  *out is calloc'd (free each with nsc_case_free). */
+int nsc_blackbox_sweep_cases(const struct nsc_case *bases, const struct nsc_result *results,
+                             size_t n_bases, const struct nsc_blackbox_opts *o,
+                             struct nsc_case **out, size_t *n_out, struct nsrt_err *err);
+
+/* Run one case whose plan kind is "seccomp" (called by nsc_fault_run). */
+void nsc_blackbox_run(struct case_ctx *x);
+
+#endif
