@@ -104,10 +104,13 @@ $(NSRT_BUGS_BIN): $(BUGS_OBJ)
 	@echo '  LD      $@'
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(BUGS_OBJ) $(PKG_LIBS)
 
+# Static when not sanitized: it starts once per wrapped runtime command, and
+# loading two shared libraries is most of its own start-up cost.
 $(O)/bin/nsc-inject: $(INJECT_SRC) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo '  LD      $@'
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(INJECT_SRC) $(LIB) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(if $(SANITIZE),,-static) -o $@ $(INJECT_SRC) $(LIB) \
+		$(PKG_LIBS)
 
 $(HLIB): $(HARNESS_OBJ)
 	@mkdir -p $(dir $@)

@@ -251,7 +251,11 @@ if [ "${BENCH_HARNESS:-1}" = 1 ] && [ -x "$nsconform_bin" ] && [ -x "$nsrt_bin" 
   ran=$(grep -o '^nsconform: [0-9]* cases' "$htmp/plain.log" | grep -o '[0-9]*' || echo 0)
   bad=$(grep -o '[0-9]* MUST failures' "$htmp/plain.log" | grep -o '^[0-9]*' || echo 0)
   "$nsconform_bin" gen --profile "$htmp/plain.json" --count 1 --out "$htmp/gen" >/dev/null 2>&1 || true
-  if [ "${ran:-0}" -gt 0 ] && [ "${bad:-1}" = 0 ] && [ -s "$htmp/gen/g0001/config.json" ]; then
+  if [ "${bad:-0}" != 0 ]; then
+    # the cases still ran; the timing holds, but say so
+    echo "bench: the plain cases had $bad MUST failures (see a run of the plain profile)" >&2
+  fi
+  if [ "${ran:-0}" -gt 0 ] && [ -s "$htmp/gen/g0001/config.json" ]; then
     bundle_g="$htmp/gen/g0001"
     BENCH_ROOTFS="$rootfs" perl -MJSON::PP -0777 -i -pe '
       my $json = JSON::PP->new->pretty->canonical;
@@ -261,10 +265,12 @@ if [ "${BENCH_HARNESS:-1}" = 1 ] && [ -x "$nsconform_bin" ] && [ -x "$nsrt_bin" 
     ' "$bundle_g/config.json"
     mkdir -p "$htmp/root"
     if ! "${in_host[@]}" python3 - "$nsrt_bin" "$htmp/root" "$bundle_g" "$ran" >"$htmp/ref.out" 2>"$htmp/ref.err" <<'PY'; then
-import ctypes, json, os, subprocess, sys, time
+import ctypes, json, os, signal, subprocess, sys, time
 
 rt, root, bundle, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: container inits are ours
+for sig in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(sig, lambda s, f: sys.exit(128 + s))  # through the cleanup below
 DEV = subprocess.DEVNULL
 probe, pidf = os.path.join(bundle, "probe.out"), os.path.join(bundle, "pid")
 errf = os.path.join(bundle, "err")
@@ -376,13 +382,16 @@ PY
 fi
 
 # ---- the black-box supervisor's overhead ---------------------------------------------
-# nsrt create, start and delete --force of the /bin/true bundle three ways,
+# nsrt create, start and delete --force of the /bin/true bundle four ways,
 # alternating so drift hits all alike: bare; each command under env(1) (one
 # more exec per command: what any wrapper costs); each command under
-# nsc-inject with no plan (every target trapped and counted: the most
-# notifications an unfaulted run can cost).  inject/bare is the whole cost;
+# nsc-inject with no plan (every target trapped and counted, as the sweep's
+# recording run: the most notifications an unfaulted run can cost); and with
+# a one-step plan that never fires (clone3@1000: what a sweep case costs in a
+# command its fault does not reach).  inject/bare is the whole cost;
 # inject/env the supervisor's own (its process, the filter, the
-# notifications).  Goal of issue 4: <= 10%.
+# notifications).  Goal of issue 4: <= 10%.  Every notification is a round
+# trip between two processes, so on a loaded machine the figures grow.
 inject_bin=${NSC_INJECT_BIN:-$repo/build/bin/nsc-inject}
 if [ "${BENCH_INJECT:-1}" = 1 ] && [ -x "$inject_bin" ] && [ -n "${bin_of[nsrt]:-}" ]; then
   ni=${BENCH_INJECT_N:-$n}
@@ -393,6 +402,7 @@ if [ "${BENCH_INJECT:-1}" = 1 ] && [ -x "$inject_bin" ] && [ -n "${bin_of[nsrt]:
     case $mode in
     env) wrap=("$env_bin") ;;
     inject) wrap=("$inject_bin" --) ;;
+    plan) wrap=("$inject_bin" --plan "clone3@1000=errno(EAGAIN)" --) ;;
     esac
     local cmd=("${wrap[@]}" "$nsrt_bin" --root "$tmp/state-nsrt")
     current_rt=nsrt
@@ -410,12 +420,12 @@ if [ "${BENCH_INJECT:-1}" = 1 ] && [ -x "$inject_bin" ] && [ -n "${bin_of[nsrt]:
     current_id=
     return "$rc"
   }
-  for mode in bare env inject; do
+  for mode in bare env inject plan; do
     : >"$tmp/inject-$mode"
     inject_cycle "$mode" "bench-$$-inject-warmup-$mode" || failures=$((failures + 1))
   done
   for ((i = 0; i < ni; i++)); do
-    for mode in bare env inject; do
+    for mode in bare env inject plan; do
       if inject_cycle "$mode" "bench-$$-inject-$mode-$i"; then
         echo "$elapsed_us" >>"$tmp/inject-$mode"
       else
@@ -429,10 +439,12 @@ if [ "${BENCH_INJECT:-1}" = 1 ] && [ -x "$inject_bin" ] && [ -n "${bin_of[nsrt]:
   ib=$(median_ms "$tmp/inject-bare")
   ie=$(median_ms "$tmp/inject-env")
   iw=$(median_ms "$tmp/inject-inject")
-  if [ -n "$ib" ] && [ -n "$ie" ] && [ -n "$iw" ]; then
-    awk -v b="$ib" -v e="$ie" -v w="$iw" -v n="$ni" 'BEGIN {
-      printf "inject: nsrt create/start/delete --force, %d runs each, medians: bare %.1f ms, under env %.1f ms, under nsc-inject (no plan, every target counted) %.1f ms\n", n, b, e, w
-      printf "inject: supervisor overhead: inject/bare %.3f (%+.1f%%), its own part inject/env %.3f (%+.1f%%; goal <= 10%%)\n", w / b, (w / b - 1) * 100, w / e, (w / e - 1) * 100
+  ip=$(median_ms "$tmp/inject-plan")
+  if [ -n "$ib" ] && [ -n "$ie" ] && [ -n "$iw" ] && [ -n "$ip" ]; then
+    awk -v b="$ib" -v e="$ie" -v w="$iw" -v p="$ip" -v n="$ni" 'BEGIN {
+      printf "inject: nsrt create/start/delete --force, %d runs each, medians: bare %.1f ms, under env %.1f ms, under nsc-inject: no plan (every target counted) %.1f ms, one-step plan %.1f ms\n", n, b, e, w, p
+      printf "inject: supervisor overhead, no plan: inject/bare %.3f (%+.1f%%), its own part inject/env %.3f (%+.1f%%; goal <= 10%%)\n", w / b, (w / b - 1) * 100, w / e, (w / e - 1) * 100
+      printf "inject: supervisor overhead, one-step plan: %.3f (%+.1f%%), its own part %.3f (%+.1f%%)\n", p / b, (p / b - 1) * 100, p / e, (p / e - 1) * 100
     }'
   fi
 fi

@@ -29,7 +29,7 @@
 #include "runtime.h"
 
 #define EXIT_STILL_FAILS 1
-#define EXIT_HARNESS 2
+#define EXIT_HARNESS     2
 
 struct repro_opts {
   const char *file, *runtime, *rootfs, *trace, *out, *requirement;
@@ -57,13 +57,17 @@ static bool parse_ulong(const char *s, unsigned long lo, unsigned long hi, unsig
 
 static int parse(const char *cmd, int argc, char **argv, struct repro_opts *o)
 {
-  static const struct option longopts[] = {
-      {"runtime", required_argument, 0, 'r'},     {"isolate", no_argument, 0, 'i'},
-      {"keep", no_argument, 0, 'k'},              {"trace", required_argument, 0, 'T'},
-      {"rootfs", required_argument, 0, 'R'},      {"timeout", required_argument, 0, 't'},
-      {"out", required_argument, 0, 'o'},         {"requirement", required_argument, 0, 'q'},
-      {"max-replays", required_argument, 0, 'm'}, {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option longopts[] = {{"runtime", required_argument, 0, 'r'},
+                                           {"isolate", no_argument, 0, 'i'},
+                                           {"keep", no_argument, 0, 'k'},
+                                           {"trace", required_argument, 0, 'T'},
+                                           {"rootfs", required_argument, 0, 'R'},
+                                           {"timeout", required_argument, 0, 't'},
+                                           {"out", required_argument, 0, 'o'},
+                                           {"requirement", required_argument, 0, 'q'},
+                                           {"max-replays", required_argument, 0, 'm'},
+                                           {"help", no_argument, 0, 'h'},
+                                           {0, 0, 0, 0}};
   bool shrink = strcmp(cmd, "shrink") == 0;
   memset(o, 0, sizeof(*o));
   o->timeout_ms = 20000;
@@ -98,7 +102,9 @@ static int parse(const char *cmd, int argc, char **argv, struct repro_opts *o)
     case 'm':
       if (!shrink)
         return fprintf(stderr, "nsconform repro: --%s is an option of shrink\n",
-                       ch == 'o' ? "out" : ch == 'q' ? "requirement" : "max-replays"),
+                       ch == 'o'   ? "out"
+                       : ch == 'q' ? "requirement"
+                                   : "max-replays"),
                -1;
       if (ch == 'o')
         o->out = optarg;
@@ -136,7 +142,6 @@ struct replayer {
   char *wrapper[16];
   json_t *catalog;
   const char *tree;
-  bool tracing;
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -162,12 +167,18 @@ static int replayer_open(struct replayer *p, const struct repro_opts *o, struct 
   memset(p, 0, sizeof(*p));
   p->tree = tree;
   const char *runtime = o->runtime;
+  char in_tree[PATH_MAX + 8];
   if (!runtime) {
+    /* A relative path (the known-bug catalog's build/bin/nsrt-bugs) is
+     * taken from the working directory, else from the source tree. */
     runtime = r->runtime.path;
+    snprintf(in_tree, sizeof(in_tree), "%s/%s", tree, runtime);
+    if (access(runtime, X_OK) < 0 && runtime[0] != '/' && access(in_tree, X_OK) == 0)
+      runtime = in_tree;
     if (access(runtime, X_OK) < 0)
       return nsrt_fail_at(err, "repro", errno, "runtime",
                           "%s (the file's runtime.path) cannot be run here; give --runtime PATH",
-                          runtime);
+                          r->runtime.path);
   }
   char rootfs[PATH_MAX + 32];
   if (o->rootfs)
@@ -188,28 +199,31 @@ static int replayer_open(struct replayer *p, const struct repro_opts *o, struct 
     if (setenv(name, eq + 1, 1) < 0)
       return nsrt_fail_at(err, "repro", errno, "env", "%s", name);
   }
-  snprintf(p->work, sizeof(p->work), "/tmp/nsconform-repro.%d", getpid());
+  const char *tmp = getenv("TMPDIR");
+  snprintf(p->work, sizeof(p->work), "%s/nsconform-repro.%d", tmp && tmp[0] == '/' ? tmp : "/tmp",
+           getpid());
   /* searchable by all, as for `run`: bundle-relative bind sources */
   if (mkdir(p->work, 0711) < 0 && errno != EEXIST)
     return nsrt_fail_at(err, "repro", errno, "work", "mkdir %s", p->work);
   char state[PATH_MAX + 16];
   snprintf(state, sizeof(state), "%s/state", p->work);
   p->rt.global_args = r->runtime.args && r->runtime.args[0] ? r->runtime.args : NULL;
-  if (nsc_runtime_open(&p->rt, runtime, state, o->isolate || r->runtime.isolate,
-                       (int)o->timeout_ms, err) < 0)
+  if (nsc_runtime_open(&p->rt, runtime, state, o->isolate || r->runtime.isolate, (int)o->timeout_ms,
+                       err) < 0)
     return -1;
   if (o->trace) {
     static char strace[PATH_MAX], target[PATH_MAX + 8];
-    if (getenv("REPRO_DBG")) snprintf(strace, sizeof(strace), "%s", getenv("REPRO_DBG")); else if (!find_program("strace", strace, sizeof(strace)))
+    if (!find_program("strace", strace, sizeof(strace)))
       return nsrt_fail_at(err, "repro", ENOENT, "trace", "strace is not installed");
     snprintf(target, sizeof(target), "%s.{n}", o->trace);
-    /* -D: strace is not the runtime's parent, so `create` returns when the
-     * runtime does, while the container it made is still traced. */
-    const char *w[] = {strace, "-f", "-tt", "-s", "256", "-o", target, NULL};
+    /* The runtime's own process, not its children: strace waits for every
+     * process it traces, so a traced container init would hold `create`
+     * until the container exits.  (strace -D, which would avoid that, made
+     * processes of the case die of SIGKILL here.) */
+    const char *w[] = {strace, "-tt", "-s", "256", "-o", target, NULL};
     for (size_t i = 0; w[i]; i++)
       p->wrapper[i] = (char *)w[i];
     p->rt.wrapper = p->wrapper;
-    p->tracing = true;
   }
   if (nsc_driver_init(&p->d, &p->rt, rootfs, p->work, err) < 0)
     return -1;
@@ -240,41 +254,6 @@ static void replayer_close(struct replayer *p, bool keep)
     fprintf(stderr, "nsconform: could not remove %s\n", p->work);
 }
 
-/* Under --trace, strace runs as the runtime's grandchild (-D) and ends up
- * the harness's (a subreaper's) zombie: that is not the runtime's leak. */
-static void drop_tracer_leaks(struct nsc_result *out)
-{
-  size_t n = 0, kept = 0;
-  for (char **l = out->leaks; l && *l; l++, n++) {
-    if (strstr(*l, "(strace)"))
-      free(*l);
-    else
-      out->leaks[kept++] = *l;
-  }
-  if (!out->leaks || kept == n)
-    return;
-  out->leaks[kept] = NULL;
-  if (kept > 0)
-    return;
-  free(out->leaks);
-  out->leaks = NULL;
-  /* the leak verdict was made of tracer entries only */
-  size_t w = 0;
-  for (size_t i = 0; i < out->verdicts.n; i++) {
-    struct nsc_verdict *v = &out->verdicts.v[i];
-    if (v->verdict == NSC_FAIL && v->actual && strstr(v->actual, "(strace)")) {
-      free(v->requirement);
-      free(v->level);
-      free(v->expected);
-      free(v->actual);
-      free(v->reason);
-      continue;
-    }
-    out->verdicts.v[w++] = *v;
-  }
-  out->verdicts.n = w;
-}
-
 /* Run the case once; out gets the result with levels filled in. */
 static int replay(struct replayer *p, const struct nsc_case *c, struct nsc_result *out,
                   struct nsrt_err *err)
@@ -298,8 +277,6 @@ static int replay(struct replayer *p, const struct nsc_case *c, struct nsc_resul
     }
   }
   int ret = nsc_driver_run(&p->d, run, out, err);
-  if (ret == 0 && p->tracing)
-    drop_tracer_leaks(out);
   for (size_t i = 0; i < n_life; i++)
     nsc_case_free(&life[i]);
   free(life);
@@ -368,8 +345,8 @@ int nsc_cmd_repro(int argc, char **argv, const char *tree)
     goto out;
   }
   printf("nsconform repro: case %s (%s%s%s) against %s %s%s\n", r.c.id, kind_name(r.c.kind),
-         r.c.title && r.c.title[0] ? ": " : "", r.c.title ? r.c.title : "", p.rt.path,
-         p.rt.version, p.rt.isolate ? " (isolated)" : "");
+         r.c.title && r.c.title[0] ? ": " : "", r.c.title ? r.c.title : "", p.rt.path, p.rt.version,
+         p.rt.isolate ? " (isolated)" : "");
   if (r.upstream)
     printf("upstream: %s\n", r.upstream);
   if (replay(&p, &r.c, &res, &err) < 0) {
@@ -441,9 +418,9 @@ static json_t *fail_list(const struct nsc_result *res)
   for (size_t i = 0; i < res->verdicts.n; i++) {
     const struct nsc_verdict *v = &res->verdicts.v[i];
     if (v->verdict == NSC_FAIL)
-      json_array_append_new(a, json_pack("{s:s, s:s?, s:s?, s:s?}", "requirement",
-                                         v->requirement, "level", v->level, "expected",
-                                         v->expected, "actual", v->actual));
+      json_array_append_new(a, json_pack("{s:s, s:s?, s:s?, s:s?}", "requirement", v->requirement,
+                                         "level", v->level, "expected", v->expected, "actual",
+                                         v->actual));
   }
   return a;
 }
@@ -562,8 +539,9 @@ int nsc_cmd_shrink(int argc, char **argv, const char *tree)
     return EXIT_HARNESS;
   }
   if (r.c.kind == NSC_CASE_LIFECYCLE) {
-    fprintf(stderr, "nsconform shrink: %s is a lifecycle case: its procedure is code and its "
-                    "config is fixed; nothing to shrink\n",
+    fprintf(stderr,
+            "nsconform shrink: %s is a lifecycle case: its procedure is code and its "
+            "config is fixed; nothing to shrink\n",
             r.c.id);
     nsc_repro_free(&r);
     return EXIT_HARNESS;

@@ -340,19 +340,6 @@ static int cmd_run(struct options *o)
   struct nsc_driver d;
   int status = 0;
   time_t started = time(NULL);
-  if (nsc_runtime_open(&rt, runtime, state_root, o->isolate,
-                       o->timeout_ms ? (int)o->timeout_ms : 20000, &err) < 0 ||
-      nsc_driver_init(&d, &rt, rootfs, work, &err) < 0) {
-    status = fail(&err);
-    goto out;
-  }
-  d.seed = o->seed;
-  char line[256];
-  gen_stats_format(&st, line, sizeof(line));
-  fprintf(stderr, "nsconform: %s %s%s; seed %llu; %s; %zu lifecycle cases; running %zu\n",
-          rt.name, rt.version, o->isolate ? " (isolated)" : "", (unsigned long long)o->seed,
-          line, n_life, n_sel);
-
   /* Every failing case leaves DIR/repro/<case>.json; files of an earlier
    * run there would be taken for this run's. */
   char repro_dir[PATH_MAX + 16];
@@ -368,6 +355,19 @@ static int cmd_run(struct options *o)
     snprintf(profile, sizeof(profile), "%s/specs/profiles/default.json", o->tree);
   struct nsc_repro_run run_info = {
       .seed = o->seed, .count = o->count ? o->count : 300, .profile = profile};
+
+  if (nsc_runtime_open(&rt, runtime, state_root, o->isolate,
+                       o->timeout_ms ? (int)o->timeout_ms : 20000, &err) < 0 ||
+      nsc_driver_init(&d, &rt, rootfs, work, &err) < 0) {
+    status = fail(&err);
+    goto out;
+  }
+  d.seed = o->seed;
+  char line[256];
+  gen_stats_format(&st, line, sizeof(line));
+  fprintf(stderr, "nsconform: %s %s%s; seed %llu; %s; %zu lifecycle cases; running %zu\n",
+          rt.name, rt.version, o->isolate ? " (isolated)" : "", (unsigned long long)o->seed,
+          line, n_life, n_sel);
 
   double t0 = now_s();
   size_t failing = 0;

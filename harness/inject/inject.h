@@ -7,8 +7,16 @@
  * STEP is TARGET@N=ACTION[(ARG)]: on the Nth call of TARGET counted across
  * the whole tree (after PROGRAM's own execve), do ACTION.  The process that
  * runs nsc-inject becomes PROGRAM (same pid, stdio, exit status); the
- * supervisor is a detached grandchild that lives as long as some task of the
- * tree still uses the filter, or until the timeout. */
+ * supervisor is its sibling (a child of whoever started nsc-inject, never of
+ * PROGRAM), which lives as long as some task of the tree still uses the
+ * filter, or until the timeout.  --cgroup moves it to a cgroup v2 directory
+ * of its own (the case's leaf counts only the runtime's processes).
+ *
+ * --log FILE gets one JSON object per line: {"event":"start","supervisor",
+ * "pid","mode"}, {"event":"call","target","n","pid","syscall"} (--log-calls),
+ * {"event":"fault","target","n","action","arg","pid","tgid","syscall","ok",
+ * "detail","mono_ms"}, warnings and errors, and at the end {"event":"summary",
+ * "counts":{target:n},"fired","reason":"hangup"|"timeout"}. */
 #ifndef NSC_INJECT_H
 #define NSC_INJECT_H
 

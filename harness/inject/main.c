@@ -6,9 +6,9 @@
  * find it), before the filter exists, so it is never subject to it.  Then this
  * process loads a filter whose matching calls wait for the supervisor, puts
  * the listener's fd number into a shared page and wakes the supervisor, which
- * takes the listener with pidfd_getfd.  Only then does this process exec
- * PROGRAM; its execve is the first call the supervisor sees from it, and
- * counting starts after that. */
+ * takes the listener with pidfd_getfd, while this process waits in its
+ * execve of PROGRAM (always trapped).  That execve is the first call the
+ * supervisor sees from it, and counting starts after it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -38,7 +38,7 @@
 #endif
 
 /* Status in the shared page. */
-enum { HS_WAIT = 0, HS_LOADED = 1, HS_READY = 2, HS_FAILED = 3 };
+enum { HS_WAIT = 0, HS_LOADED = 1, HS_FAILED = 2 };
 
 struct handshake {
   _Atomic int state;
@@ -195,8 +195,35 @@ static int load_filter(scmp_filter_ctx ctx, char *mode, size_t mode_len)
 
 /* ---- the supervisor's start ----------------------------------------------- */
 
+/* The supervisor could not take over: say so on the program's stderr (still
+ * ours until we let go of it) and end the program, which would otherwise
+ * wait in its trapped execve for nobody. */
+static void supervisor_failed(const struct inj_opts *o, pid_t program, const char *what, int e)
+{
+  dprintf(2, "nsc-inject: the supervisor could not take the listener: %s%s%s\n", what,
+          e ? ": " : "", e ? strerror(e) : "");
+  inj_log(o, json_pack("{s:s, s:s, s:s}", "event", "error", "what", what, "error",
+                       e ? strerror(e) : ""));
+  kill(program, SIGKILL);
+  _exit(1);
+}
+
 static void supervisor(const struct inj_opts *o, struct handshake *hs, pid_t program)
 {
+  setsid();
+  int pidfd = (int)syscall(SYS_pidfd_open, program, 0);
+  if (pidfd < 0)
+    supervisor_failed(o, program, "pidfd_open", errno);
+  if (futex_wait_change(&hs->state, HS_WAIT, 10000) != HS_LOADED)
+    _exit(1); /* the program could not load the filter and says why */
+  /* The program waits in its execve (trapped) until we answer it, so its
+   * listener fd is still open. */
+  int listener = (int)syscall(SYS_pidfd_getfd, pidfd, hs->listener, 0);
+  if (listener < 0)
+    supervisor_failed(o, program, "pidfd_getfd", errno);
+  close(pidfd);
+  /* Die with the one who started us (the harness). */
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
   /* Hold nothing of the program's: its stdio may be a pipe someone waits on
    * for EOF. */
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -206,14 +233,19 @@ static void supervisor(const struct inj_opts *o, struct handshake *hs, pid_t pro
     dup2(null, 2);
     close(null);
   }
-  if (o->log_fd < 0) {
-    close_range(3, ~0U, 0);
+  int keep_lo = listener < o->log_fd ? listener : o->log_fd;
+  int keep_hi = listener < o->log_fd ? o->log_fd : listener;
+  if (keep_lo < 0) { /* no log */
+    if (listener > 3)
+      close_range(3, (unsigned)listener - 1, 0);
+    close_range((unsigned)listener + 1, ~0U, 0);
   } else {
-    if (o->log_fd > 3)
-      close_range(3, (unsigned)o->log_fd - 1, 0);
-    close_range((unsigned)o->log_fd + 1, ~0U, 0);
+    if (keep_lo > 3)
+      close_range(3, (unsigned)keep_lo - 1, 0);
+    if (keep_hi > keep_lo + 1)
+      close_range((unsigned)keep_lo + 1, (unsigned)keep_hi - 1, 0);
+    close_range((unsigned)keep_hi + 1, ~0U, 0);
   }
-  setsid();
   if (o->cgroup && o->cgroup[0]) {
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/cgroup.procs", o->cgroup);
@@ -224,31 +256,11 @@ static void supervisor(const struct inj_opts *o, struct handshake *hs, pid_t pro
     if (fd >= 0)
       close(fd);
   }
-  int pidfd = (int)syscall(SYS_pidfd_open, program, 0);
-  if (futex_wait_change(&hs->state, HS_WAIT, 10000) != HS_LOADED || pidfd < 0) {
-    atomic_store(&hs->state, HS_FAILED);
-    futex_wake(&hs->state);
-    _exit(1);
-  }
-  /* Die with the one who started us (the harness). */
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  int listener = (int)syscall(SYS_pidfd_getfd, pidfd, hs->listener, 0);
-  close(pidfd);
-  if (listener < 0) {
-    int e = errno;
-    inj_log(o, json_pack("{s:s, s:s, s:s}", "event", "error", "what", "pidfd_getfd", "error",
-                         strerror(e)));
-    atomic_store(&hs->state, HS_FAILED);
-    futex_wake(&hs->state);
-    _exit(1);
-  }
   char mode[32];
   snprintf(mode, sizeof(mode), "%s", hs->mode);
+  munmap(hs, sizeof(*hs));
   inj_log(o, json_pack("{s:s, s:i, s:i, s:s}", "event", "start", "supervisor", (int)getpid(), "pid",
                        (int)program, "mode", mode));
-  atomic_store(&hs->state, HS_READY);
-  futex_wake(&hs->state);
-  munmap(hs, sizeof(*hs));
   inj_supervise(o, listener, program, mode);
   _exit(0);
 }
@@ -371,15 +383,14 @@ int main(int argc, char **argv)
   hs->listener = listener;
   atomic_store(&hs->state, HS_LOADED);
   futex_wake(&hs->state);
-  if (futex_wait_change(&hs->state, HS_LOADED, 10000) != HS_READY) {
-    /* Without a supervisor every trapped call would wait for nobody: the
-     * listener goes first (then they fail with ENOSYS). */
-    close(listener);
-    late_error("the supervisor did not take the listener", NULL);
-    _exit(125);
-  }
-  close(listener);
-  munmap(hs, sizeof(*hs));
+  /* No wait for the supervisor here: our execve is trapped, so it waits
+   * until the supervisor has taken the listener and answers.  Should the
+   * supervisor never come, this timer ends us; a successful exec deletes it. */
+  timer_t timer;
+  struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
+  struct itimerspec its = {.it_value = {.tv_sec = 10}};
+  if (timer_create(CLOCK_MONOTONIC, &sev, &timer) == 0)
+    timer_settime(timer, 0, &its, NULL);
   if (o.log_fd >= 0)
     close(o.log_fd);
   execv(program, argv + i);

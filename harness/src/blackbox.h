@@ -9,7 +9,8 @@
  * A seccomp plan (nsc_case.fault):
  *   {"kind": "seccomp",
  *    "steps": [{"target": "clone3", "nth": 2, "action": "errno", "arg": "EAGAIN"}],
- *    "commands": ["create"]}
+ *    "commands": ["create"],
+ *    "bugs": ["intermediate-no-reap"]}      (optional: NSRT_BUGS for nsrt-bugs)
  * A plan without steps records: every command runs under nsc-inject with
  * every target trapped and nothing done, and the result's fault record gets
  * "counts": {"create": {"clone3": 2, ...}, "start": {...}, ...}, which is

@@ -1,10 +1,11 @@
 /* What the judge's files share (judge.c, judge_process.c, judge_mounts.c,
- * judge_linux.c, judge_sched.c).
+ * judge_mount_options.c, judge_linux.c, judge_sched.c).
  * Private to the judge. */
 #ifndef NSC_JUDGE_INT_H
 #define NSC_JUDGE_INT_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,44 @@ const json_t *nsc_judge_ns_entry(const struct judge *j, const char *spec_type);
  * gid_map ("uid_map"): the host id, 65534 when unmapped, -1 when the running
  * view has no such map. */
 long long nsc_judge_host_id(const struct judge *j, const char *map_key, long long id);
+
+/* ---- the mounts: helpers of judge_mounts.c that judge_mount_options.c uses ---- */
+
+/* A mounts entry as it should show in mountinfo. */
+struct mount_expect {
+  char dest[PATH_MAX];
+  const char *type; /* NULL for a bind mount: it shows its source's type */
+  const char *flag; /* flags check: the mountinfo option, and whether it is wanted */
+  bool want;
+};
+
+/* Whether a comma-separated option list (mountinfo) holds opt. */
+bool nsc_judge_has_option(const char *csv, const char *opt);
+/* Whether a spec mounts entry lists opt in its options. */
+bool nsc_judge_spec_has_option(const json_t *mount, const char *opt);
+/* An absolute path without trailing slashes (a relative destination is
+ * relative to the container's /). */
+void nsc_judge_normalize(const char *in, char *out, size_t len);
+/* Whether path is dir or below it. */
+bool nsc_judge_is_under(const char *path, const char *dir);
+/* A string field of an observed mount, "" when absent. */
+const char *nsc_judge_mount_str(const json_t *m, const char *key);
+/* The topmost observed mount at point, of fstype when given; NULL if none. */
+const json_t *nsc_judge_mount_at(const json_t *mounts, const char *point, const char *fstype);
+/* The observed mount that holds path, or NULL. */
+const json_t *nsc_judge_mount_holding(const json_t *mounts, const char *path);
+/* The observed mount an entry should have made, or NULL. */
+const json_t *nsc_judge_find_mount(const json_t *mounts, const struct mount_expect *e);
+/* eval for "the entry's mount is there" (arg: a struct mount_expect). */
+enum judge_eval nsc_judge_eval_mount(const json_t *value, bool outside, const void *arg,
+                                     struct judge_text *actual);
+
+/* The checks of judge_mount_options.c that judge_mounts.c runs: per mounts
+ * entry (m as judged there), and for linux.rootfsPropagation. */
+void nsc_judge_option_groups(struct judge *j, const json_t *mount, const struct mount_expect *m);
+void nsc_judge_bind(struct judge *j, const json_t *mount, const struct mount_expect *m);
+void nsc_judge_idmapped(struct judge *j, const json_t *mount, const struct mount_expect *m);
+void nsc_judge_rootfs_propagation(struct judge *j);
 
 /* The checks, by file. */
 void nsc_judge_namespaces(struct judge *j);   /* judge.c */

@@ -1,91 +1,27 @@
 /* Why a runtime refused to create a valid config: the features document
- * first, then narrowing by removing one field at a time (refusal.h). */
+ * first (refusal_features.c), then narrowing by removing one field at a
+ * time, and the verdicts (refusal.h). */
 #include "refusal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "refusal_int.h"
 #include "requirements.h"
 
-/* ---- mount options ---------------------------------------------------------- */
-
-static bool word_in(const char *list, const char *w)
+/* idmap and ridmap go with a mount's mappings: one narrowing step of their
+ * own takes the id-mapped mounts away. */
+static bool idmap_option(const char *opt)
 {
-  char word[128];
-  if (!w || !*w || strchr(w, ' ') || strlen(w) + 3 > sizeof(word))
-    return false;
-  snprintf(word, sizeof(word), " %s ", w);
-  return strstr(list, word) != NULL;
-}
-
-/* By the spec's table of Linux mount options (config.md). */
-const char *nsc_refusal_mount_option_req(const char *opt)
-{
-  if (word_in(" ro rw ", opt))
-    return REQ("config.mount-options.ro-rw");
-  if (word_in(" nosuid suid ", opt))
-    return REQ("config.mount-options.nosuid");
-  if (word_in(" nodev dev ", opt))
-    return REQ("config.mount-options.nodev");
-  if (word_in(" noexec exec ", opt))
-    return REQ("config.mount-options.noexec");
-  if (word_in(" bind ", opt))
-    return REQ("config.mount-options.bind");
-  if (word_in(" rbind ", opt))
-    return REQ("config.mount-options.rbind");
-  if (word_in(" private shared slave unbindable rprivate rshared rslave runbindable ", opt))
-    return REQ("config.mount-options.propagation");
-  if (word_in(" atime noatime relatime norelatime strictatime nostrictatime diratime nodiratime ",
-              opt))
-    return REQ("config.mount-options.atime");
-  if (word_in(" sync async dirsync ", opt))
-    return REQ("config.mount-options.sync");
-  if (word_in(" remount ", opt))
-    return REQ("config.mount-options.remount");
-  if (word_in(" defaults iversion noiversion lazytime nolazytime silent loud ", opt))
-    return REQ("config.mount-options.other-flags");
-  if (word_in(" mand nomand ", opt))
-    return REQ("config.mount-options.mand");
-  if (word_in(" nosymfollow symfollow ", opt))
-    return REQ("config.mount-options.nosymfollow");
-  if (word_in(" rro rrw rnosuid rsuid rnodev rdev rnoexec rexec rnoatime ratime rrelatime "
-              "rnorelatime rstrictatime rnostrictatime rnodiratime rdiratime rnosymfollow "
-              "rsymfollow ",
-              opt))
-    return REQ("config.mount-options.recursive");
-  if (word_in(" tmpcopyup ", opt))
-    return REQ("config.mount-options.tmpcopyup");
-  if (word_in(" idmap ridmap ", opt))
-    return REQ("config.mount-options.idmap");
-  return NULL;
+  return nsc_refusal_word_in(" idmap ridmap ", opt);
 }
 
 /* Options every container's standard mounts carry: removing them is not a
  * narrowing step (bind mounts are one of their own). */
 static bool base_mount_option(const char *opt)
 {
-  return word_in(" ro rw nosuid nodev noexec bind rbind ", opt);
-}
-
-static bool array_has_string(const json_t *arr, const char *s)
-{
-  size_t i;
-  json_t *e;
-  json_array_foreach(arr, i, e)
-  {
-    const char *v = json_string_value(e);
-    if (v && strcmp(v, s) == 0)
-      return true;
-  }
-  return false;
-}
-
-/* ---- the config's parts ----------------------------------------------------- */
-
-static json_t *namespaces_of(const json_t *config)
-{
-  return json_object_get(json_object_get(config, "linux"), "namespaces");
+  return nsc_refusal_word_in(" ro rw nosuid nodev noexec bind rbind ", opt);
 }
 
 /* The entry of type in linux.namespaces, or NULL. */
@@ -93,174 +29,13 @@ static json_t *namespace_entry(const json_t *config, const char *type)
 {
   size_t i;
   json_t *e;
-  json_array_foreach(namespaces_of(config), i, e)
+  json_array_foreach(nsc_refusal_namespaces(config), i, e)
   {
     const char *t = json_string_value(json_object_get(e, "type"));
     if (t && strcmp(t, type) == 0)
       return e;
   }
   return NULL;
-}
-
-static bool joined(const json_t *entry)
-{
-  const char *p = json_string_value(json_object_get(entry, "path"));
-  return p && *p;
-}
-
-static const char *ns_supported_req(const char *type)
-{
-  if (strcmp(type, "pid") == 0)
-    return REQ("config-linux.namespaces.pid-supported");
-  if (strcmp(type, "network") == 0)
-    return REQ("config-linux.namespaces.network-supported");
-  if (strcmp(type, "mount") == 0)
-    return REQ("config-linux.namespaces.mount-supported");
-  if (strcmp(type, "ipc") == 0)
-    return REQ("config-linux.namespaces.ipc-supported");
-  if (strcmp(type, "uts") == 0)
-    return REQ("config-linux.namespaces.uts-supported");
-  if (strcmp(type, "user") == 0)
-    return REQ("config-linux.namespaces.user-supported");
-  if (strcmp(type, "cgroup") == 0)
-    return REQ("config-linux.namespaces.cgroup-supported");
-  if (strcmp(type, "time") == 0)
-    return REQ("config-linux.namespaces.time-supported");
-  return NULL;
-}
-
-/* ---- 1: the features document ------------------------------------------------- */
-
-static struct nsc_refusal_item *add_item(struct nsc_refusal *r)
-{
-  if (r->n >= NSC_REFUSAL_MAX_ITEMS)
-    return NULL;
-  struct nsc_refusal_item *it = &r->items[r->n++];
-  memset(it, 0, sizeof(*it));
-  return it;
-}
-
-static void unlisted_namespaces(const json_t *config, const json_t *listed, struct nsc_refusal *r)
-{
-  size_t i;
-  json_t *e;
-  json_array_foreach(namespaces_of(config), i, e)
-  {
-    const char *type = json_string_value(json_object_get(e, "type"));
-    if (!type || array_has_string(listed, type))
-      continue;
-    struct nsc_refusal_item *it = add_item(r);
-    if (!it)
-      return;
-    snprintf(it->what, sizeof(it->what), "the %s namespace", type);
-    it->requirement = ns_supported_req(type);
-    size_t k = 0;
-    it->skips[k++] =
-        joined(e) ? REQ("config-linux.namespaces.path-join") : REQ("config-linux.namespaces.new");
-    if (strcmp(type, "time") == 0 &&
-        json_object_get(json_object_get(config, "linux"), "timeOffsets"))
-      it->skips[k++] = REQ("config-linux.time-offsets.applied");
-    if (strcmp(type, "user") == 0) {
-      it->skips[k++] = REQ("config-linux.user-namespace-mappings.uid-applied");
-      it->skips[k++] = REQ("config-linux.user-namespace-mappings.gid-applied");
-    }
-  }
-}
-
-static void unlisted_mount_options(const json_t *config, const json_t *listed,
-                                   struct nsc_refusal *r)
-{
-  size_t i, j;
-  json_t *m, *o;
-  json_array_foreach(json_object_get(config, "mounts"), i, m)
-  {
-    json_array_foreach(json_object_get(m, "options"), j, o)
-    {
-      const char *opt = json_string_value(o);
-      const char *req = nsc_refusal_mount_option_req(opt);
-      if (!req || array_has_string(listed, opt))
-        continue;
-      char what[160];
-      snprintf(what, sizeof(what), "mount option %s", opt);
-      bool seen = false;
-      for (size_t k = 0; k < r->n; k++)
-        seen = seen || strcmp(r->items[k].what, what) == 0;
-      struct nsc_refusal_item *it = seen ? NULL : add_item(r);
-      if (!it)
-        continue;
-      snprintf(it->what, sizeof(it->what), "%s", what);
-      it->requirement = req;
-      it->skips[0] = REQ("config.mounts.applied");
-      it->tentative = true;
-    }
-  }
-}
-
-static void unlisted_seccomp(const json_t *config, const json_t *sc_features, struct nsc_refusal *r)
-{
-  const json_t *sc = json_object_get(json_object_get(config, "linux"), "seccomp");
-  if (!json_is_object(sc) || !json_is_object(sc_features))
-    return;
-  const json_t *actions = json_object_get(sc_features, "actions");
-  const json_t *archs = json_object_get(sc_features, "archs");
-  char bad[160] = "";
-  if (json_is_array(actions)) {
-    const char *def = json_string_value(json_object_get(sc, "defaultAction"));
-    if (def && !array_has_string(actions, def))
-      snprintf(bad, sizeof(bad), "seccomp action %s", def);
-    size_t i;
-    json_t *rule;
-    json_array_foreach(json_object_get(sc, "syscalls"), i, rule)
-    {
-      const char *a = json_string_value(json_object_get(rule, "action"));
-      if (!bad[0] && a && !array_has_string(actions, a))
-        snprintf(bad, sizeof(bad), "seccomp action %s", a);
-    }
-  }
-  if (!bad[0] && json_is_array(archs)) {
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(sc, "architectures"), i, a)
-    {
-      const char *s = json_string_value(a);
-      if (!bad[0] && s && !array_has_string(archs, s))
-        snprintf(bad, sizeof(bad), "seccomp architecture %s", s);
-    }
-  }
-  if (!bad[0])
-    return;
-  struct nsc_refusal_item *it = add_item(r);
-  if (!it)
-    return;
-  snprintf(it->what, sizeof(it->what), "%s", bad);
-  it->skips[0] = REQ("config-linux.seccomp.installed");
-  it->skips[1] = REQ("config-linux.seccomp.rule-action");
-}
-
-/* Fields of config the document does not list.  Only the lists of concrete
- * values count: a missing list says nothing, and the ociVersion range is the
- * spec version a runtime follows, which older configs' runtimes accept
- * beyond (runc 1.1.5 declares 1.0.2-dev and runs 1.1.0 configs). */
-static void explain_by_features(const json_t *config, const json_t *features, struct nsc_refusal *r)
-{
-  const json_t *lx = json_object_get(features, "linux");
-  const json_t *ns = json_object_get(lx, "namespaces");
-  if (json_is_array(ns))
-    unlisted_namespaces(config, ns, r);
-  const json_t *mo = json_object_get(features, "mountOptions");
-  if (json_is_array(mo))
-    unlisted_mount_options(config, mo, r);
-  const json_t *sc = json_object_get(lx, "seccomp");
-  if (json_is_object(sc) && json_is_false(json_object_get(sc, "enabled")) &&
-      json_is_object(json_object_get(json_object_get(config, "linux"), "seccomp"))) {
-    struct nsc_refusal_item *it = add_item(r);
-    if (it) {
-      snprintf(it->what, sizeof(it->what), "seccomp");
-      it->skips[0] = REQ("config-linux.seccomp.installed");
-    }
-  } else {
-    unlisted_seccomp(config, sc, r);
-  }
 }
 
 /* ---- 2: narrowing ------------------------------------------------------------------ */
@@ -271,11 +46,12 @@ struct dimension {
   const char *req;
   void (*drop)(json_t *cfg, const char *arg);
   char arg[256];
+  char paths[512]; /* '|'-separated paths of the field (mounts, devices), as an error may quote */
 };
 
 static void drop_namespace(json_t *cfg, const char *type)
 {
-  json_t *ns = namespaces_of(cfg), *lx = json_object_get(cfg, "linux");
+  json_t *ns = nsc_refusal_namespaces(cfg), *lx = json_object_get(cfg, "linux");
   for (size_t i = json_array_size(ns); i-- > 0;) {
     const char *t = json_string_value(json_object_get(json_array_get(ns, i), "type"));
     if (t && strcmp(t, type) == 0)
@@ -294,13 +70,13 @@ static void drop_namespace(json_t *cfg, const char *type)
 static void drop_other_namespaces(json_t *cfg, const char *arg)
 {
   bool want_joined = strcmp(arg, "joined") == 0;
-  json_t *ns = namespaces_of(cfg);
+  json_t *ns = nsc_refusal_namespaces(cfg);
   for (size_t i = json_array_size(ns); i-- > 0;) {
     json_t *e = json_array_get(ns, i);
     const char *t = json_string_value(json_object_get(e, "type")) ?: "";
     if (!strcmp(t, "user") || !strcmp(t, "time") || (!want_joined && !strcmp(t, "mount")))
       continue;
-    if (joined(e) == want_joined)
+    if (nsc_refusal_joined(e) == want_joined)
       json_array_remove(ns, i);
   }
   /* what needs those namespaces goes with them, or the config would be
@@ -314,11 +90,11 @@ static size_t count_other_namespaces(const json_t *cfg, bool want_joined)
 {
   size_t n = 0, i;
   json_t *e;
-  json_array_foreach(namespaces_of(cfg), i, e)
+  json_array_foreach(nsc_refusal_namespaces(cfg), i, e)
   {
     const char *t = json_string_value(json_object_get(e, "type")) ?: "";
     if (strcmp(t, "user") && strcmp(t, "time") && (want_joined || strcmp(t, "mount")) &&
-        joined(e) == want_joined)
+        nsc_refusal_joined(e) == want_joined)
       n++;
   }
   return n;
@@ -343,8 +119,24 @@ static bool bind_mount(const json_t *m)
 {
   const char *type = json_string_value(json_object_get(m, "type"));
   const json_t *opts = json_object_get(m, "options");
-  return (type && strcmp(type, "bind") == 0) || array_has_string(opts, "bind") ||
-         array_has_string(opts, "rbind");
+  return (type && strcmp(type, "bind") == 0) || nsc_refusal_has_string(opts, "bind") ||
+         nsc_refusal_has_string(opts, "rbind");
+}
+
+static bool idmapped_mount(const json_t *m)
+{
+  const json_t *opts = json_object_get(m, "options");
+  return json_object_get(m, "uidMappings") || json_object_get(m, "gidMappings") ||
+         nsc_refusal_has_string(opts, "idmap") || nsc_refusal_has_string(opts, "ridmap");
+}
+
+/* Mounts with an id-mapped view: the options and the mappings go together. */
+static void drop_idmapped_mounts(json_t *cfg, const char *arg)
+{
+  json_t *mounts = json_object_get(cfg, "mounts");
+  for (size_t i = json_array_size(mounts); i-- > 0;)
+    if (idmapped_mount(json_array_get(mounts, i)))
+      json_array_remove(mounts, i);
 }
 
 /* arg: options separated by spaces */
@@ -363,11 +155,16 @@ static void drop_nothing(json_t *cfg, const char *arg)
 {
 }
 
+static bool plain_bind_mount(const json_t *m)
+{
+  return bind_mount(m) && !idmapped_mount(m);
+}
+
 static void drop_bind_mounts(json_t *cfg, const char *arg)
 {
   json_t *mounts = json_object_get(cfg, "mounts");
   for (size_t i = json_array_size(mounts); i-- > 0;)
-    if (bind_mount(json_array_get(mounts, i)))
+    if (bind_mount(json_array_get(mounts, i)) && !idmapped_mount(json_array_get(mounts, i)))
       json_array_remove(mounts, i);
 }
 
@@ -437,11 +234,40 @@ static struct dimension *add_dim(struct dimension *d, size_t *n, size_t max, con
   if (*n >= max)
     return NULL;
   struct dimension *x = &d[(*n)++];
+  x->paths[0] = '\0';
   x->req = req;
   x->drop = drop;
   snprintf(x->arg, sizeof(x->arg), "%s", arg ?: "");
   snprintf(x->what, sizeof(x->what), "%s", what);
   return x;
+}
+
+/* Add path to d's paths: as it is when it is long enough to be telling,
+ * else only quoted ("open `.`"). */
+static void add_path(struct dimension *d, const char *path)
+{
+  size_t len = strlen(d->paths);
+  if (!path || !*path || len + 3 * strlen(path) + 12 >= sizeof(d->paths))
+    return;
+  if (strlen(path) >= 4)
+    snprintf(d->paths + len, sizeof(d->paths) - len, "%s|", path);
+  else
+    snprintf(d->paths + len, sizeof(d->paths) - len, "`%s`|\"%s\"|'%s'|", path, path, path);
+}
+
+/* The sources and destinations of the mounts for which pick() holds. */
+static void add_mount_paths(struct dimension *d, const json_t *config,
+                            bool (*pick)(const json_t *m))
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(config, "mounts"), i, m)
+  {
+    if (!pick(m))
+      continue;
+    add_path(d, json_string_value(json_object_get(m, "source")));
+    add_path(d, json_string_value(json_object_get(m, "destination")));
+  }
 }
 
 /* Every spec mount option beyond the standard ones (drop_mount_option
@@ -455,7 +281,7 @@ static void drop_extra_mount_options(json_t *cfg, const char *arg)
     json_t *opts = json_object_get(m, "options");
     for (size_t j = json_array_size(opts); j-- > 0;) {
       const char *o = json_string_value(json_array_get(opts, j));
-      if (nsc_refusal_mount_option_req(o) && !base_mount_option(o))
+      if (nsc_refusal_mount_option_req(o) && !base_mount_option(o) && !idmap_option(o))
         json_array_remove(opts, j);
     }
   }
@@ -476,7 +302,7 @@ static size_t extra_mount_options(const json_t *config, struct dimension *d, siz
       bool seen = false;
       for (size_t k = 0; req && k < n; k++)
         seen = seen || strcmp(d[k].arg, opt) == 0;
-      if (req && !seen && !base_mount_option(opt)) {
+      if (req && !seen && !base_mount_option(opt) && !idmap_option(opt)) {
         char what[160];
         snprintf(what, sizeof(what), "mount option %s", opt);
         add_dim(d, &n, max, req, drop_mount_option, opt, what);
@@ -494,18 +320,32 @@ static size_t dimensions(const json_t *config, struct dimension *d, size_t max)
   const json_t *e = namespace_entry(config, "time");
   if (e)
     add_dim(d, &n, max,
-            joined(e) ? REQ("config-linux.namespaces.path-join")
-                      : REQ("config-linux.namespaces.new"),
+            nsc_refusal_joined(e) ? REQ("config-linux.namespaces.path-join")
+                                  : REQ("config-linux.namespaces.new"),
             drop_namespace, "time", "linux.namespaces[type=time] and linux.timeOffsets");
   e = namespace_entry(config, "user");
   if (e)
     add_dim(d, &n, max,
-            joined(e) ? REQ("config-linux.namespaces.path-join")
-                      : REQ("config-linux.namespaces.new"),
+            nsc_refusal_joined(e) ? REQ("config-linux.namespaces.path-join")
+                                  : REQ("config-linux.namespaces.new"),
             drop_namespace, "user", "linux.namespaces[type=user] and its uidMappings/gidMappings");
   if (count_other_namespaces(config, true))
     add_dim(d, &n, max, REQ("config-linux.namespaces.path-join"), drop_other_namespaces, "joined",
             "the namespaces joined by path");
+  bool idmapped = false, mapped = false;
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(config, "mounts"), i, m)
+  {
+    idmapped = idmapped || idmapped_mount(m);
+    mapped = mapped || json_object_get(m, "uidMappings");
+  }
+  struct dimension *x;
+  if (idmapped &&
+      (x = add_dim(d, &n, max, REQ("config.mount-options.idmap"), drop_idmapped_mounts, NULL,
+                   mapped ? "the id-mapped mounts (idmap/ridmap with uidMappings/gidMappings)"
+                          : "the id-mapped mounts (idmap/ridmap)")))
+    add_mount_paths(x, config, idmapped_mount);
   struct dimension opts[16];
   size_t nopts = extra_mount_options(config, opts, sizeof(opts) / sizeof(opts[0]));
   if (nopts == 1 && n < max)
@@ -517,25 +357,33 @@ static size_t dimensions(const json_t *config, struct dimension *d, size_t max)
             "linux.rootfsPropagation");
   bool binds = false;
   const char *bind_req = REQ("config.mount-options.bind");
-  size_t i;
-  json_t *m;
   json_array_foreach(json_object_get(config, "mounts"), i, m)
   {
-    if (bind_mount(m)) {
+    if (bind_mount(m) && !idmapped_mount(m)) {
       binds = true;
-      if (array_has_string(json_object_get(m, "options"), "rbind"))
+      if (nsc_refusal_has_string(json_object_get(m, "options"), "rbind"))
         bind_req = REQ("config.mount-options.rbind");
     }
   }
-  if (binds)
-    add_dim(d, &n, max, bind_req, drop_bind_mounts, NULL, "the bind mounts");
+  if (binds && (x = add_dim(d, &n, max, bind_req, drop_bind_mounts, NULL, "the bind mounts")))
+    add_mount_paths(x, config, plain_bind_mount);
   static const char *const keys[] = {
       "linux.devices",     "linux.seccomp",      "linux.sysctl",       "process.rlimits",
       "process.scheduler", "process.ioPriority", "linux.memoryPolicy", "process.oomScoreAdj",
       "linux.maskedPaths", "linux.readonlyPaths"};
-  for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-    if (has_key(config, keys[k]))
-      add_dim(d, &n, max, key_req(keys[k]), drop_key, keys[k], keys[k]);
+  for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+    if (!has_key(config, keys[k]) ||
+        !(x = add_dim(d, &n, max, key_req(keys[k]), drop_key, keys[k], keys[k])))
+      continue;
+    json_t *dev;
+    json_array_foreach(strcmp(keys[k], "linux.devices") == 0
+                           ? json_object_get(json_object_get(config, "linux"), "devices")
+                           : NULL,
+                       i, dev)
+    {
+      add_path(x, json_string_value(json_object_get(dev, "path")));
+    }
+  }
   if (count_other_namespaces(config, false))
     add_dim(d, &n, max, REQ("config-linux.namespaces.new"), drop_other_namespaces, "new",
             "the new namespaces (but mount)");
@@ -595,7 +443,7 @@ static enum outcome try_without(const json_t *config, const struct dimension *d,
 static void charge(struct nsc_refusal *r, const struct dimension *d, const char *later)
 {
   r->kind = NSC_REFUSAL_FIELD;
-  struct nsc_refusal_item *it = add_item(r);
+  struct nsc_refusal_item *it = nsc_refusal_add_item(r);
   snprintf(it->what, sizeof(it->what), "%s", d->what);
   it->requirement = d->req;
   snprintf(r->later, sizeof(r->later), "%s", later);
@@ -640,6 +488,8 @@ static const char *hints(const struct dimension *d)
     return "mount option";
   if (d->drop == drop_bind_mounts)
     return "bind";
+  if (d->drop == drop_idmapped_mounts)
+    return "idmap|id-mapped|mount_setattr";
   if (d->drop == root_writable)
     return "read-only|readonly";
   if (d->drop == older_version)
@@ -663,9 +513,8 @@ static const char *hints(const struct dimension *d)
   return "";
 }
 
-static bool hinted(const struct dimension *d, const char *line)
+static bool any_in(const char *h, const char *line)
 {
-  const char *h = hints(d);
   char word[128];
   while (*h) {
     size_t n = strcspn(h, "|");
@@ -675,6 +524,11 @@ static bool hinted(const struct dimension *d, const char *line)
     h += n + (h[n] == '|');
   }
   return false;
+}
+
+static bool hinted(const struct dimension *d, const char *line)
+{
+  return any_in(hints(d), line) || any_in(d->paths, line);
 }
 
 /* The fields the error line names go first, in their order; the others
@@ -742,8 +596,13 @@ static bool confirm_options(const json_t *config, nsc_create_ok_fn create_ok, vo
                             struct nsc_refusal *r)
 {
   json_t *cfg = json_deep_copy(config);
-  for (size_t i = 0; i < r->n; i++)
-    drop_mount_option(cfg, r->items[i].what + strlen("mount option "));
+  for (size_t i = 0; i < r->n; i++) {
+    const char *opt = r->items[i].what + strlen("mount option ");
+    if (idmap_option(opt))
+      drop_idmapped_mounts(cfg, NULL);
+    else
+      drop_mount_option(cfg, opt);
+  }
   struct dimension d = {.drop = drop_nothing};
   enum outcome o = try_without(cfg, &d, create_ok, ctx, r, r->later, sizeof(r->later));
   json_decref(cfg);
@@ -759,7 +618,7 @@ void nsc_refusal_explain(const json_t *config, const json_t *features, const cha
   snprintf(out->stderr_line, sizeof(out->stderr_line), "%s",
            err_line && *err_line ? err_line : "(nothing on stderr)");
   if (json_is_object(features))
-    explain_by_features(config, features, out);
+    nsc_refusal_by_features(config, features, out);
   /* namespace types and seccomp values the document does not list are
    * refused for certain; with one of those, unlisted mount options are left
    * out */
@@ -792,6 +651,12 @@ static bool listed_before(const struct nsc_verdicts *vs, size_t from, const char
   return false;
 }
 
+static void add_note(char *actual, size_t len, const struct nsc_refusal *r)
+{
+  if (r->note[0])
+    snprintf(actual + strlen(actual), len - strlen(actual), "; %s", r->note);
+}
+
 void nsc_refusal_verdicts(const struct nsc_refusal *r, struct nsc_verdicts *out)
 {
   char actual[1200];
@@ -803,6 +668,7 @@ void nsc_refusal_verdicts(const struct nsc_refusal *r, struct nsc_verdicts *out)
                r->status, r->stderr_line, r->tries);
     else
       snprintf(actual, sizeof(actual), "%s: %s", r->status, r->stderr_line);
+    add_note(actual, sizeof(actual), r);
     nsc_verdict_add(out, REQ("runtime.create.new-container"), NSC_FAIL, "create exits 0", actual,
                     NULL);
     return;
@@ -814,6 +680,7 @@ void nsc_refusal_verdicts(const struct nsc_refusal *r, struct nsc_verdicts *out)
     else
       snprintf(actual, sizeof(actual), "create succeeds without %s; with it: %s: %s",
                r->items[0].what, r->status, r->stderr_line);
+    add_note(actual, sizeof(actual), r);
     nsc_verdict_add(out, r->items[0].requirement, NSC_FAIL, "create of the (valid) config exits 0",
                     actual, NULL);
     return;
@@ -837,6 +704,7 @@ void nsc_refusal_verdicts(const struct nsc_refusal *r, struct nsc_verdicts *out)
                it->tentative && r->later[0] ? ")" : "", r->status, r->stderr_line);
       char expected[256];
       snprintf(expected, sizeof(expected), "the runtime supports %s", it->what);
+      add_note(actual, sizeof(actual), r);
       nsc_verdict_add(out, it->requirement, NSC_FAIL, expected, actual, NULL);
     }
     for (size_t k = 0; k < sizeof(it->skips) / sizeof(it->skips[0]) && it->skips[k]; k++)

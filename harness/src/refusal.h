@@ -59,6 +59,7 @@ struct nsc_refusal {
   char status[64];       /* "create exited 1" */
   char later[512];       /* FIELD: without the field create failed later, with this */
   int tries;             /* creates tried while narrowing */
+  char note[256];        /* set by the caller after nsc_refusal_explain: added to each verdict */
 };
 
 /* Explain the refusal of config.  features is the runtime's document or

@@ -21,7 +21,7 @@
 #include "runtime.h"
 #include "utf8.h"
 
-#define STAGE "repro"
+#define STAGE             "repro"
 #define NSCONFORM_VERSION "0.1.0"
 /* Seeds above this are decimal strings (exact in every JSON reader). */
 #define SEED_INT_MAX ((1ULL << 53) - 1)
@@ -94,9 +94,8 @@ static json_t *runtime_json(const struct nsc_runtime *rt)
     if (v)
       json_object_set_new(env, names[i], text(v));
   }
-  json_t *j = json_pack("{s:o, s:o, s:o, s:b, s:o}", "path", text(rt->path), "name",
-                        text(rt->name), "version", text(rt->version), "isolate", rt->isolate,
-                        "args", args);
+  json_t *j = json_pack("{s:o, s:o, s:o, s:b, s:o}", "path", text(rt->path), "name", text(rt->name),
+                        "version", text(rt->version), "isolate", rt->isolate, "args", args);
   if (j && json_object_size(env))
     json_object_set_new(j, "env", env);
   else
@@ -123,10 +122,10 @@ int nsc_repro_build(const struct nsc_case *c, const struct nsc_result *r,
     const struct nsc_verdict *v = &r->verdicts.v[i];
     if (v->verdict != NSC_FAIL)
       continue;
-    json_array_append_new(failed, json_pack("{s:o, s:o, s:o, s:o}", "requirement",
-                                            text(v->requirement), "level", text(v->level),
-                                            "expected", text(v->expected), "actual",
-                                            text(v->actual)));
+    json_array_append_new(failed,
+                          json_pack("{s:o, s:o, s:o, s:o}", "requirement", text(v->requirement),
+                                    "level", text(v->level), "expected", text(v->expected),
+                                    "actual", text(v->actual)));
   }
   struct utsname u;
   if (uname(&u) < 0)
@@ -136,12 +135,12 @@ int nsc_repro_build(const struct nsc_case *c, const struct nsc_result *r,
   json_t *runj = json_pack("{s:o, s:o, s:o}", "seed", seed_json(run ? run->seed : c->seed), "count",
                            json_integer(run ? (json_int_t)run->count : 0), "profile",
                            run && run->profile ? text(run->profile) : json_null());
-  json_t *doc = json_pack(
-      "{s:s, s:o, s:O, s:O, s:o, s:o, s:{s:s, s:s}, s:s, s:s, s:o}", "schema", NSC_REPRO_SCHEMA,
-      "case", cs, "config", c->config ? c->config : json_null(), "fault",
-      c->fault ? c->fault : json_null(), "run", runj, "runtime", runtime_json(rt), "host",
-      "kernel", u.release, "machine", u.machine, "nsconform", NSCONFORM_VERSION, "created",
-      created, "failed", failed);
+  json_t *doc =
+      json_pack("{s:s, s:o, s:O, s:O, s:o, s:o, s:{s:s, s:s}, s:s, s:s, s:o}", "schema",
+                NSC_REPRO_SCHEMA, "case", cs, "config", c->config ? c->config : json_null(),
+                "fault", c->fault ? c->fault : json_null(), "run", runj, "runtime",
+                runtime_json(rt), "host", "kernel", u.release, "machine", u.machine, "nsconform",
+                NSCONFORM_VERSION, "created", created, "failed", failed);
   if (!doc)
     return nsrt_fail_at(err, STAGE, ENOMEM, "build", "case %s", c->id);
   if (r && r->leaks && r->leaks[0]) {
@@ -332,7 +331,8 @@ static int load_case(const json_t *doc, struct nsc_repro *r, struct nsrt_err *er
   if (!id)
     return bad(err, "case.id", NULL, "is missing");
   if (!json_is_string(id) || !valid_id(json_string_value(id)))
-    return bad(err, "case.id", id, "is not a case id (1-63 of A-Z a-z 0-9 . _ -, not starting with .)");
+    return bad(err, "case.id", id,
+               "is not a case id (1-63 of A-Z a-z 0-9 . _ -, not starting with .)");
   snprintf(r->c.id, sizeof(r->c.id), "%s", json_string_value(id));
   json_t *kind = json_object_get(cs, "kind");
   if (!kind)
@@ -390,8 +390,7 @@ static int load_config_fault(const json_t *doc, struct nsc_repro *r, struct nsrt
     r->c.fault = json_deep_copy(f);
   }
   if ((r->c.kind == NSC_CASE_FAULT || r->c.kind == NSC_CASE_STAGE) && !r->c.fault)
-    return bad(err, "fault", f, "is missing (a %s case has a fault plan)",
-               kind_names[r->c.kind]);
+    return bad(err, "fault", f, "is missing (a %s case has a fault plan)", kind_names[r->c.kind]);
   return 0;
 }
 
@@ -580,8 +579,9 @@ int nsc_repro_from_json(json_t *doc, struct nsc_repro *out, struct nsrt_err *err
   if (!json_is_object(doc))
     return bad(err, "(document)", doc, "is not an object");
   static const char *const allowed[] = {
-      "schema", "case",     "config",   "fault", "run",    "runtime", "host",         "nsconform",
-      "created", "failed", "upstream", "expect", "leaks", "stderr",  "fault_result", "note", NULL};
+      "schema", "case",      "config",       "fault",  "run",      "runtime",
+      "host",   "nsconform", "created",      "failed", "upstream", "expect",
+      "leaks",  "stderr",    "fault_result", "note",   NULL};
   json_t *schema = json_object_get(doc, "schema");
   int ret;
   if (!schema)

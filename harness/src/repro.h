@@ -115,8 +115,8 @@ struct nsc_shrink_stats {
  * *out is the smallest document found (a new reference; doc itself when
  * nothing could be removed).  The caller checks that doc itself satisfies
  * pred first. */
-int nsc_shrink(const json_t *doc, nsc_shrink_pred pred, void *arg, size_t max_replays,
-               json_t **out, struct nsc_shrink_stats *st, struct nsrt_err *err);
+int nsc_shrink(const json_t *doc, nsc_shrink_pred pred, void *arg, size_t max_replays, json_t **out,
+               struct nsc_shrink_stats *st, struct nsrt_err *err);
 
 /* Size of a document's config + fault: compact JSON bytes and leaf count. */
 void nsc_shrink_measure(const json_t *doc, size_t *bytes, size_t *fields);

@@ -13,10 +13,18 @@
 
 /* Members a runtime needs to run anything, by path from the document root.
  * Everything else in config and fault may go when the failure stays. */
-static const char *const kept[] = {
-    "config.ociVersion",       "config.root",         "config.root.path",   "config.process",
-    "config.process.args",     "config.process.cwd",  "config.process.user", "config.process.user.uid",
-    "config.process.user.gid", "fault.kind",          "fault.steps",        NULL};
+static const char *const kept[] = {"config.ociVersion",
+                                   "config.root",
+                                   "config.root.path",
+                                   "config.process",
+                                   "config.process.args",
+                                   "config.process.cwd",
+                                   "config.process.user",
+                                   "config.process.user.uid",
+                                   "config.process.user.gid",
+                                   "fault.kind",
+                                   "fault.steps",
+                                   NULL};
 
 /* Arrays whose entries are not reduced (the probe's command line). */
 static const char *const whole[] = {"config.process.args", NULL};
@@ -36,8 +44,8 @@ static bool listed(const char *const *list, const char *path)
 
 static bool new_user_ns(json_t *doc)
 {
-  json_t *ns = json_object_get(json_object_get(json_object_get(doc, "config"), "linux"),
-                               "namespaces");
+  json_t *ns =
+      json_object_get(json_object_get(json_object_get(doc, "config"), "linux"), "namespaces");
   size_t i;
   json_t *e;
   json_array_foreach(ns, i, e)
@@ -316,8 +324,8 @@ out:
   return ret;
 }
 
-int nsc_shrink(const json_t *doc, nsc_shrink_pred pred, void *arg, size_t max_replays,
-               json_t **out, struct nsc_shrink_stats *st, struct nsrt_err *err)
+int nsc_shrink(const json_t *doc, nsc_shrink_pred pred, void *arg, size_t max_replays, json_t **out,
+               struct nsc_shrink_stats *st, struct nsrt_err *err)
 {
   memset(st, 0, sizeof(*st));
   *out = NULL;

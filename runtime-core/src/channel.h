@@ -34,6 +34,11 @@ struct msg_pid {
   int32_t pid;
 };
 
+/* The step of the error init sends back on the start socket when a
+ * connection carries no valid start request; start then fails and leaves the
+ * container created. */
+#define START_REJECTED_STEP "start_request"
+
 struct msg_error {
   int32_t errnum;
   char stage[NSRT_ERR_STAGE_MAX];

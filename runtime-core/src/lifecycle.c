@@ -308,7 +308,9 @@ static int start_loaded(const char *root, struct container_state *st, struct hoo
       return nsrt_fail_at(err, "start", saved, "send", "start socket of %s", id);
     }
     if (wait_exec_result(sock, id, err) < 0) {
-      destroy_after_failed_start(root, st, hooks);
+      /* A rejected request changed nothing: the container stays created. */
+      if (strcmp(err->step, START_REJECTED_STEP) != 0)
+        destroy_after_failed_start(root, st, hooks);
       return -1;
     }
   }

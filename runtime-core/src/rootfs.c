@@ -1,10 +1,14 @@
 /* The container's filesystem view, built by init (see rootfs.h for the steps).
+ * This file holds the steps that mount (1-3, with the id-mapped copies main
+ * prepares for step 3), sysctl (5), pivot_root (6) and the read-only and
+ * masked paths (7); step 4, the devices, is in rootfs_devices.c, and the
+ * lookup and creation of paths inside the rootfs in rootfs_path.c.
  *
  * Everything up to pivot_root runs with the host's root still visible, so every
  * path inside the rootfs is resolved component by component from an fd of the
- * rootfs (open_in_root): a symlink in the image resolves against the rootfs,
- * never against the host, and the mount is made on /proc/self/fd/N of what was
- * opened, so nothing can swap the path between the check and the mount.
+ * rootfs (rootfs_open_in_root): a symlink in the image resolves against the
+ * rootfs, never against the host, and the mount is made on /proc/self/fd/N of
+ * what was opened, so nothing can swap the path between the check and the mount.
  */
 #include "rootfs.h"
 
@@ -20,7 +24,6 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -28,6 +31,7 @@
 #include "failpoint.h"
 #include "idmap.h"
 #include "process.h"
+#include "rootfs_int.h"
 #include "spec.h"
 
 /* Per-mount flags a bind remount can change. */
@@ -35,31 +39,14 @@
   (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |       \
    MS_STRICTATIME | MS_NOSYMFOLLOW)
 
-#define PROC_FD_PATH_MAX 32
-
-/* The fs type for mount(2) calls that ignore it (bind, remount, propagation):
- * "" rather than NULL, which memory checkers read as a string. */
-#define NO_FSTYPE ""
-
-static const char *const default_devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
-
-static const struct {
-  const char *name, *target;
-} default_dev_links[] = {
-    {"fd", "/proc/self/fd"},
-    {"stdin", "/proc/self/fd/0"},
-    {"stdout", "/proc/self/fd/1"},
-    {"stderr", "/proc/self/fd/2"},
-};
-
 /* ---- helpers ------------------------------------------------------------ */
 
-static void proc_fd_path(char buf[PROC_FD_PATH_MAX], int fd)
+void rootfs_proc_fd_path(char buf[PROC_FD_PATH_MAX], int fd)
 {
   snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
 }
 
-static bool mount_is_bind(const struct mount_plan *m)
+bool rootfs_mount_is_bind(const struct mount_plan *m)
 {
   return (m->flags & MS_BIND) || (m->type && strcmp(m->type, "bind") == 0);
 }
@@ -73,185 +60,7 @@ static const char *mount_type_name(const struct mount_plan *m)
 {
   if (m->type)
     return m->type;
-  return mount_is_bind(m) ? "bind" : "none";
-}
-
-/* Symlinks followed in one lookup, as the kernel allows. */
-#define MAX_LINKS 40
-
-static bool same_inode(int a, int b)
-{
-  struct stat sa, sb;
-  return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-         sa.st_ino == sb.st_ino;
-}
-
-/* An O_PATH fd for path resolved inside the rootfs, the way
- * openat2(RESOLVE_IN_ROOT) would (done by hand so that it also works where
- * openat2 is missing, valgrind included): each component is opened
- * O_NOFOLLOW from the directory fd reached so far, a symlink's text is
- * resolved again from rootfd (absolute) or from that directory (relative),
- * and ".." stops at rootfd.  Magic links (/proc/self/...) are never
- * followed, only their text.  flags: 0 or O_DIRECTORY. */
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-  cleanup_free char *rest = strdup(path);
-  cleanup_close int cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (!rest || cur < 0)
-    return -1;
-  int links = 0;
-  const char *p = rest;
-  for (;;) {
-    while (*p == '/')
-      p++;
-    if (!*p)
-      break;
-    const char *end = strchrnul(p, '/');
-    char name[NAME_MAX + 1];
-    if ((size_t)(end - p) > NAME_MAX) {
-      errno = ENAMETOOLONG;
-      return -1;
-    }
-    memcpy(name, p, end - p);
-    name[end - p] = '\0';
-    p = end;
-    if (strcmp(name, ".") == 0 || (strcmp(name, "..") == 0 && same_inode(cur, rootfd)))
-      continue;
-    int next = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0)
-      return -1;
-    struct stat st;
-    if (fstat(next, &st) < 0 || !S_ISLNK(st.st_mode)) {
-      close(cur);
-      cur = next;
-      continue;
-    }
-    char target[PATH_MAX];
-    ssize_t n = readlinkat(next, "", target, sizeof(target) - 1);
-    close(next);
-    if (n < 0)
-      return -1;
-    if (++links > MAX_LINKS) {
-      errno = ELOOP;
-      return -1;
-    }
-    target[n] = '\0';
-    char *expanded;
-    if (asprintf(&expanded, "%s%s", target, p) < 0)
-      return -1;
-    free(rest);
-    rest = expanded;
-    p = rest;
-    if (target[0] == '/') {
-      close(cur);
-      cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (cur < 0)
-        return -1;
-    }
-  }
-  struct stat st;
-  if (fstat(cur, &st) < 0)
-    return -1;
-  if ((flags & O_DIRECTORY) && !S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return take_fd(&cur);
-}
-
-/* The path to create instead of one that runs into a dangling symlink: the
- * link's target (resolved later inside the rootfs like any path) followed by
- * the rest of the original path.  prefix_len is where the link's name starts,
- * rest the part after it.  NULL with errno set on failure. */
-static char *path_through_link(int dirfd, const char *name, const char *path, size_t prefix_len,
-                               const char *rest)
-{
-  char target[PATH_MAX];
-  ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
-  if (n < 0)
-    return NULL;
-  target[n] = '\0';
-  char *out = NULL;
-  int len = target[0] == '/' ? asprintf(&out, "%s%s", target, rest)
-                             : asprintf(&out, "%.*s/%s%s", (int)prefix_len, path, target, rest);
-  if (len < 0) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  return out;
-}
-
-/* Open path inside the rootfs, creating missing directories (0755) on the way
- * and, when missing, the last component: an empty file when want_file, else a
- * directory.  Each prefix is resolved again from the rootfs, so a symlink met
- * on the way is followed inside it; new entries are created in a directory fd
- * obtained that way, and a dangling symlink gets its target created, inside
- * the rootfs too.  Returns an O_PATH fd or -1 with err (step given). */
-static int open_or_create_at(int rootfd, const char *path, bool want_file, const char *step,
-                             int links, struct nsrt_err *err)
-{
-  cleanup_free char *buf = strdup(path);
-  if (!buf)
-    return nsrt_fail(err, ENOMEM, step, "create %s in the rootfs", path);
-  cleanup_close int dirfd = open_in_root(rootfd, "/", O_DIRECTORY);
-  if (dirfd < 0)
-    return nsrt_fail(err, errno, step, "open the rootfs");
-
-  size_t i = 0;
-  for (;;) {
-    while (buf[i] == '/')
-      i++;
-    if (buf[i] == '\0')
-      break;
-    size_t end = i;
-    while (buf[end] && buf[end] != '/')
-      end++;
-    size_t next = end;
-    while (buf[next] == '/')
-      next++;
-    bool as_file = want_file && buf[next] == '\0';
-    int open_flags = as_file ? 0 : O_DIRECTORY;
-
-    char saved = buf[end];
-    buf[end] = '\0';
-    int fd = open_in_root(rootfd, buf, open_flags);
-    if (fd < 0 && errno == ENOENT) {
-      const char *name = buf + i;
-      int rc;
-      if (as_file) {
-        rc = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (rc >= 0)
-          close(rc);
-      } else {
-        rc = mkdirat(dirfd, name, 0755);
-      }
-      if (rc < 0 && errno != EEXIST)
-        return nsrt_fail(err, errno, step, "create %s in the rootfs", buf);
-      fd = open_in_root(rootfd, buf, open_flags);
-      if (fd < 0 && errno == ENOENT && rc < 0) {
-        /* it exists but does not resolve: a dangling symlink; create its target */
-        if (links >= MAX_LINKS)
-          return nsrt_fail(err, ELOOP, step, "create %s in the rootfs", path);
-        cleanup_free char *via = path_through_link(dirfd, name, path, i, path + end);
-        if (!via)
-          return nsrt_fail(err, errno, step, "follow %s in the rootfs", buf);
-        return open_or_create_at(rootfd, via, want_file, step, links + 1, err);
-      }
-    }
-    if (fd < 0)
-      return nsrt_fail(err, errno, step, "open %s in the rootfs", buf);
-    close(dirfd);
-    dirfd = fd;
-    buf[end] = saved;
-    i = end;
-  }
-  return take_fd(&dirfd);
-}
-
-static int open_or_create(int rootfd, const char *path, bool want_file, const char *step,
-                          struct nsrt_err *err)
-{
-  return open_or_create_at(rootfd, path, want_file, step, 0, err);
+  return rootfs_mount_is_bind(m) ? "bind" : "none";
 }
 
 /* Change per-mount flags of a bind mount.  In a user namespace the flags the
@@ -380,7 +189,7 @@ static int bind_rootfs(const struct plan *p, bool new_mountns, struct nsrt_err *
 
 static int mount_new_or_bind(const struct mount_plan *m, const char *target, bool *bound)
 {
-  *bound = mount_is_bind(m);
+  *bound = rootfs_mount_is_bind(m);
   if (*bound)
     return mount(m->source, target, NO_FSTYPE, MS_BIND | (m->flags & MS_REC), NULL);
   if (mount(m->source, target, m->type, m->flags, m->data) == 0)
@@ -398,13 +207,13 @@ static int mount_new_or_bind(const struct mount_plan *m, const char *target, boo
  * than mounting anew.  Nothing mounted there is an error (EINVAL). */
 static int remount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *err)
 {
-  cleanup_close int fd = open_in_root(rootfd, m->destination, 0);
+  cleanup_close int fd = rootfs_open_in_root(rootfd, m->destination, 0);
   if (fd < 0)
     return nsrt_fail(err, errno, "mount", "remount %s: open it", m->destination);
   char target[PROC_FD_PATH_MAX];
-  proc_fd_path(target, fd);
+  rootfs_proc_fd_path(target, fd);
   if (FP_FAILS("init.mount") ||
-      (mount_is_bind(m)
+      (rootfs_mount_is_bind(m)
            ? remount_bind(target, m->flags)
            : mount(m->source, target, m->type ? m->type : NO_FSTYPE, m->flags, m->data)) < 0)
     return nsrt_fail(err, errno, "mount", "remount %s with flags %#lx%s%s", m->destination,
@@ -428,17 +237,17 @@ static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *er
     return remount_one(rootfd, m, err);
   const char *type = mount_type_name(m), *source = or_none(m->source);
   bool want_file = false;
-  if (mount_is_bind(m) && m->source) {
+  if (rootfs_mount_is_bind(m) && m->source) {
     struct stat st;
     /* a failing stat is left for the mount to report */
     want_file = stat(m->source, &st) == 0 && !S_ISDIR(st.st_mode);
   }
-  cleanup_close int fd = open_or_create(rootfd, m->destination, want_file, "mount", err);
+  cleanup_close int fd = rootfs_open_or_create(rootfd, m->destination, want_file, "mount", err);
   if (fd < 0)
     return nsrt_err_context(err, "mount %s %s on %s", type, source, m->destination);
 
   char target[PROC_FD_PATH_MAX];
-  proc_fd_path(target, fd);
+  rootfs_proc_fd_path(target, fd);
   bool bound = m->has_tree;
   if (FP_FAILS("init.mount") ||
       (m->has_tree ? attach_tree(m, fd) : mount_new_or_bind(m, target, &bound)) < 0)
@@ -450,10 +259,10 @@ static int mount_one(int rootfd, const struct mount_plan *m, struct nsrt_err *er
     return 0;
   /* fd is the directory under the new mount; the rest must act on the mount */
   close(take_fd(&fd));
-  fd = open_in_root(rootfd, m->destination, 0);
+  fd = rootfs_open_in_root(rootfd, m->destination, 0);
   if (fd < 0)
     return nsrt_fail(err, errno, "mount", "open %s after mounting it", m->destination);
-  proc_fd_path(target, fd);
+  rootfs_proc_fd_path(target, fd);
   if (remount && remount_bind(target, remount) < 0)
     return nsrt_fail(err, errno, "mount", "remount %s %s on %s with flags %#lx", type, source,
                      m->destination, remount);
@@ -571,178 +380,6 @@ int rootfs_idmapped_trees(struct plan *p, struct nsrt_err *err)
   return 0;
 }
 
-/* ---- 4. default devices and /dev symlinks --------------------------------- */
-
-static bool plan_mounts_at(const struct plan *p, const char *dest)
-{
-  for (size_t i = 0; i < p->n_mounts; i++)
-    if (strcmp(p->mounts[i].destination, dest) == 0)
-      return true;
-  return false;
-}
-
-static bool dev_is_bind(const struct plan *p)
-{
-  for (size_t i = 0; i < p->n_mounts; i++)
-    if (strcmp(p->mounts[i].destination, "/dev") == 0 && mount_is_bind(&p->mounts[i]))
-      return true;
-  return false;
-}
-
-/* mknod is refused in a user namespace, so bind the host's nodes instead */
-static int bind_default_device(int rootfd, const char *name, struct nsrt_err *err)
-{
-  char dest[64];
-  snprintf(dest, sizeof(dest), "/dev/%s", name);
-  cleanup_close int fd = open_or_create(rootfd, dest, true, "create_devices", err);
-  if (fd < 0)
-    return -1;
-  char target[PROC_FD_PATH_MAX];
-  proc_fd_path(target, fd);
-  if (mount(dest, target, NO_FSTYPE, MS_BIND, NULL) < 0)
-    return nsrt_fail(err, errno, "create_devices", "bind the host's %s on %s", dest, dest);
-  return 0;
-}
-
-static bool plan_device_at(const struct plan *p, const char *path)
-{
-  for (size_t i = 0; i < p->n_devices; i++)
-    if (strcmp(p->devices[i].path, path) == 0)
-      return true;
-  return false;
-}
-
-static mode_t device_type_bits(char type)
-{
-  return type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
-}
-
-static bool is_device(const struct device_plan *d, const struct stat *st)
-{
-  if ((st->st_mode & S_IFMT) != device_type_bits(d->type))
-    return false;
-  return d->type == 'p' ||
-         ((int64_t)major(st->st_rdev) == d->major && (int64_t)minor(st->st_rdev) == d->minor);
-}
-
-static void describe_device(const struct device_plan *d, char *buf, size_t len)
-{
-  if (d->type == 'p')
-    snprintf(buf, len, "a fifo");
-  else
-    snprintf(buf, len, "the %c %lld:%lld device", d->type, (long long)d->major,
-             (long long)d->minor);
-}
-
-/* A new node for d in dirfd: mknod with the exact mode and owner (ids of the
- * container's namespace, which init is in), or in a user namespace an empty
- * file with the host's node bound on it. */
-static int new_device(int dirfd, const char *name, const struct device_plan *d,
-                      struct nsrt_err *err)
-{
-  if (d->bind_host) {
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-      return nsrt_fail(err, errno, "create_devices", "create %s to bind the host's node on",
-                       d->path);
-    close(fd);
-    cleanup_close int node = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    char target[PROC_FD_PATH_MAX];
-    proc_fd_path(target, node);
-    if (node < 0 || mount(d->path, target, NO_FSTYPE, MS_BIND, NULL) < 0)
-      return nsrt_fail(err, errno, "create_devices", "bind the host's %s on %s", d->path, d->path);
-    return 0;
-  }
-  mode_t perm = d->has_mode ? d->mode : 0666;
-  if (mknodat(dirfd, name, device_type_bits(d->type) | perm,
-              makedev((unsigned)d->major, (unsigned)d->minor)) < 0)
-    return nsrt_fail(err, errno, "create_devices", "mknod %s %c %lld:%lld", d->path, d->type,
-                     (long long)d->major, (long long)d->minor);
-  /* the umask took its share of the mode */
-  if (fchmodat(dirfd, name, perm, 0) < 0)
-    return nsrt_fail(err, errno, "create_devices", "chmod %s to 0%o", d->path, (unsigned)perm);
-  if ((d->has_uid || d->has_gid) &&
-      fchownat(dirfd, name, d->has_uid ? d->uid : (uid_t)-1, d->has_gid ? d->gid : (gid_t)-1,
-               AT_SYMLINK_NOFOLLOW) < 0)
-    return nsrt_fail(err, errno, "create_devices", "chown %s to %d:%d", d->path,
-                     d->has_uid ? (int)d->uid : -1, d->has_gid ? (int)d->gid : -1);
-  return 0;
-}
-
-/* One linux.devices entry.  What already exists at the path is used as it is
- * when it is the requested device, and an error otherwise (config-linux.md). */
-static int make_device(int rootfd, const struct device_plan *d, struct nsrt_err *err)
-{
-  char what[64];
-  describe_device(d, what, sizeof(what));
-  cleanup_close int fd = open_in_root(rootfd, d->path, 0);
-  if (fd >= 0) {
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-      return nsrt_fail(err, errno, "create_devices", "stat %s", d->path);
-    if (!is_device(d, &st))
-      return nsrt_fail(err, EEXIST, "create_devices", "%s exists and is not %s", d->path, what);
-    return 0;
-  }
-  if (errno != ENOENT)
-    return nsrt_fail(err, errno, "create_devices", "open %s in the rootfs", d->path);
-  cleanup_free char *dir = strdup(d->path);
-  if (!dir)
-    return nsrt_fail(err, ENOMEM, "create_devices", "%s", d->path);
-  char *slash = strrchr(dir, '/');
-  const char *name = d->path + (slash - dir) + 1;
-  slash[slash == dir ? 1 : 0] = '\0';
-  cleanup_close int dirfd = open_or_create(rootfd, dir, false, "create_devices", err);
-  if (dirfd < 0)
-    return nsrt_err_context(err, "the directory of device %s", d->path);
-  /* open_or_create gives an O_PATH fd; mknodat and the rest need a real one */
-  cleanup_close int realdir = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (realdir < 0)
-    return nsrt_fail(err, errno, "create_devices", "open %s", dir);
-  return new_device(realdir, name, d, err);
-}
-
-static int create_devices(const struct plan *p, int rootfd, struct nsrt_err *err)
-{
-  if (dev_is_bind(p) && p->n_devices == 0)
-    return 0;
-  if (FP_FAILS("init.create_devices"))
-    return nsrt_fail(err, errno, "create_devices", "default devices in %s/dev", p->root_path);
-  for (size_t i = 0; i < p->n_devices; i++) {
-    int ret = make_device(rootfd, &p->devices[i], err);
-    if (ret < 0)
-      return ret;
-  }
-  /* with the host's /dev bound in, everything is there, and writing into it
-   * would change the host */
-  if (dev_is_bind(p))
-    return 0;
-
-  for (size_t i = 0; i < ARRAY_SIZE(default_devices); i++) {
-    char dest[64];
-    snprintf(dest, sizeof(dest), "/dev/%s", default_devices[i]);
-    if (plan_mounts_at(p, dest) || plan_device_at(p, dest))
-      continue;
-    int ret = bind_default_device(rootfd, default_devices[i], err);
-    if (ret < 0)
-      return ret;
-  }
-
-  cleanup_close int devfd = open_or_create(rootfd, "/dev", false, "create_devices", err);
-  if (devfd < 0)
-    return -1;
-  for (size_t i = 0; i < ARRAY_SIZE(default_dev_links); i++)
-    if (symlinkat(default_dev_links[i].target, devfd, default_dev_links[i].name) < 0 &&
-        errno != EEXIST)
-      return nsrt_fail(err, errno, "create_devices", "symlink /dev/%s -> %s",
-                       default_dev_links[i].name, default_dev_links[i].target);
-  struct stat st;
-  if (fstatat(devfd, "pts", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
-      symlinkat("pts/ptmx", devfd, "ptmx") < 0 && errno != EEXIST)
-    return nsrt_fail(err, errno, "create_devices", "symlink /dev/ptmx -> pts/ptmx");
-  return 0;
-}
-
 /* ---- 5. sysctl ------------------------------------------------------------ */
 
 /* Each key becomes a path under /proc/sys; a key that could name anything else
@@ -803,7 +440,7 @@ int rootfs_prepare(const struct plan *p, struct nsrt_err *err)
       if (ret < 0)
         return ret;
     }
-    ret = create_devices(p, rootfd, err);
+    ret = rootfs_create_devices(p, rootfd, err);
     if (ret < 0)
       return ret;
   }

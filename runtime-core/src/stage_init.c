@@ -294,7 +294,17 @@ static int wait_for_start(struct init_state *s, struct nsrt_err *err)
       s->conn = conn;
       break;
     }
-    close(conn); /* not a start request: wait for the next one */
+    /* Not a start request (garbled, or nothing within the bound): say so to
+     * the sender, so its start fails instead of reading our close as a
+     * successful exec, and wait for the next request. */
+    struct msg_error m = {.errnum = EPROTO};
+    snprintf(m.stage, sizeof(m.stage), "init");
+    snprintf(m.step, sizeof(m.step), START_REJECTED_STEP);
+    snprintf(m.text, sizeof(m.text), "start request %s, not a start byte",
+             byte ? "had a wrong byte" : "was empty or late");
+    ssize_t w = send(conn, &m, sizeof(m), MSG_NOSIGNAL);
+    (void)w;
+    close(conn);
   }
   close(take_fd(&s->c->start_fd));
   return 0;

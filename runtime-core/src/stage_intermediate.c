@@ -1,7 +1,8 @@
 /* Stage 1: the intermediate ("nsrt:[1:INTER]").
  *
- * Joins every namespace given by path, creates the user namespace, then the
- * time and pid namespaces, and forks the init into them.
+ * Joins every namespace given by path (a user namespace given by path between
+ * two passes over the others: join_namespaces), creates the user namespace,
+ * then the time and pid namespaces, and forks the init into them.
  *
  * It exists because two namespaces only take effect for children: a new pid
  * namespace (and time namespace) applies to the next process forked, not to
@@ -157,42 +158,105 @@ static int create_child_namespaces(struct stage_ctx *c, struct nsrt_err *err)
   return 0;
 }
 
-static int join_ns(const struct plan *p, enum ns_type t, bool injected, const char *step,
-                   struct nsrt_err *err)
+/* The failpoint of joining a namespace type (one per type, each name once). */
+static bool join_point_fails(enum ns_type t)
 {
-  const struct ns_plan *ns = &p->ns[t];
-  if (ns->mode == NS_JOIN && (injected || setns(ns->fd, ns_table[t].clone_flag) < 0))
-    return nsrt_fail(err, errno, step, "join %s", ns->path);
+  switch (t) {
+  case NS_USER:
+    return FP_FAILS("intermediate.setns_user");
+  case NS_PID:
+    return FP_FAILS("intermediate.setns_pid");
+  case NS_TIME:
+    return FP_FAILS("intermediate.setns_time");
+  case NS_UTS:
+    return FP_FAILS("intermediate.setns_uts");
+  case NS_IPC:
+    return FP_FAILS("intermediate.setns_ipc");
+  case NS_NET:
+    return FP_FAILS("intermediate.setns_net");
+  case NS_CGROUP:
+    return FP_FAILS("intermediate.setns_cgroup");
+  case NS_MOUNT:
+    return FP_FAILS("intermediate.setns_mnt");
+  case NS_COUNT:
+    break;
+  }
+  return false;
+}
+
+static int join_failed(const struct plan *p, enum ns_type t, struct nsrt_err *err)
+{
+  int saved = errno;
+  char step[32];
+  snprintf(step, sizeof(step), "setns_%s", ns_table[t].proc_name);
+  return nsrt_fail(err, saved, step, "join %s", p->ns[t].path);
+}
+
+/* The order the other types are joined in: that of the init's creations,
+ * with pid and time before mount, and mount last. */
+static const enum ns_type join_order[] = {NS_UTS, NS_IPC,  NS_NET,  NS_CGROUP,
+                                          NS_PID, NS_TIME, NS_MOUNT};
+#define N_JOIN_ORDER (sizeof(join_order) / sizeof(join_order[0]))
+
+/* Known bug (opencontainers/runc#4390), the order before its fix: a joined
+ * user namespace entered first and every other namespace after it, with only
+ * that user namespace's privileges, so one it does not own is refused (with
+ * the bug on, run_intermediate also calls this only after creating a new
+ * user namespace, which owns none of them). */
+static int join_user_first(const struct plan *p, struct nsrt_err *err)
+{
+  if (p->ns[NS_USER].mode == NS_JOIN &&
+      (join_point_fails(NS_USER) || setns(p->ns[NS_USER].fd, CLONE_NEWUSER) < 0))
+    return join_failed(p, NS_USER, err);
+  for (size_t i = 0; i < N_JOIN_ORDER; i++) {
+    enum ns_type t = join_order[i];
+    const struct ns_plan *ns = &p->ns[t];
+    if (ns->mode == NS_JOIN && (join_point_fails(t) || setns(ns->fd, ns_table[t].clone_flag) < 0))
+      return join_failed(p, t, err);
+  }
   return 0;
 }
 
-/* One failpoint and error step per namespace type. */
-#define JOIN_NS(p, t, name, err)                                                                   \
-  join_ns((p), (t), (p)->ns[t].mode == NS_JOIN && FP_FAILS("intermediate.setns_" name),          \
-          "setns_" name, (err))
-
-/* Namespaces given by path are joined first, while we still have the
- * initial user namespace's capabilities: a namespace owned by that user
- * namespace cannot be joined from inside a new one.  A joined user namespace
- * goes first so the others are joined with its credentials. */
+/* Namespaces given by path are joined here, before any user namespace is
+ * created, while we hold the initial user namespace's capabilities: from
+ * inside a new user namespace, which owns none of them, setns is refused.
+ *
+ * With a user namespace given by path too, in two passes: first every other
+ * namespace we can join with the host's privileges (any owned by the initial
+ * user namespace must be joined now: the joined user namespace grants nothing
+ * over them), then the user namespace, then those refused with EPERM in the
+ * first pass, now with the joined user namespace's capabilities (a caller
+ * without the host's privileges can only join what that user namespace
+ * owns).  An injected failure is reported at once, never retried: each
+ * failpoint is consulted once per namespace, at its first attempt. */
 static int join_namespaces(const struct plan *p, struct nsrt_err *err)
 {
-  int ret = JOIN_NS(p, NS_USER, "user", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_UTS, "uts", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_IPC, "ipc", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_NET, "net", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_CGROUP, "cgroup", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_PID, "pid", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_TIME, "time", err);
-  if (ret == 0)
-    ret = JOIN_NS(p, NS_MOUNT, "mnt", err);
-  return ret;
+  if (NSRT_BUG("join-after-userns"))
+    return join_user_first(p, err);
+  bool join_user = p->ns[NS_USER].mode == NS_JOIN;
+  enum ns_type retry[N_JOIN_ORDER];
+  size_t n_retry = 0;
+  for (size_t i = 0; i < N_JOIN_ORDER; i++) {
+    enum ns_type t = join_order[i];
+    const struct ns_plan *ns = &p->ns[t];
+    if (ns->mode != NS_JOIN)
+      continue;
+    if (join_point_fails(t))
+      return join_failed(p, t, err);
+    if (setns(ns->fd, ns_table[t].clone_flag) == 0)
+      continue;
+    if (errno != EPERM || !join_user)
+      return join_failed(p, t, err);
+    retry[n_retry++] = t;
+  }
+  if (join_user && (join_point_fails(NS_USER) || setns(p->ns[NS_USER].fd, CLONE_NEWUSER) < 0))
+    return join_failed(p, NS_USER, err);
+  for (size_t i = 0; i < n_retry; i++) {
+    enum ns_type t = retry[i];
+    if (setns(p->ns[t].fd, ns_table[t].clone_flag) < 0)
+      return join_failed(p, t, err);
+  }
+  return 0;
 }
 
 /* CLONE_PARENT makes the init main's child, not ours: we exit next, and an

@@ -2,8 +2,10 @@
  *
  *   main (nsrt create)            intermediate                 init
  *   plan, state dir, channels
- *   clone ------------------------> rlimits, setns (namespaces by path)
- *                                   user ns: unshare
+ *   id-mapped mount trees
+ *   clone ------------------------> rlimits, setns (namespaces by path,
+ *                                   but user), setns/unshare user ns,
+ *                                   setns of those refused before it
  *   write uid/gid maps <---------- MAPPING_REQUEST
  *   MAPPING_DONE ----------------->
  *                                   time ns, pid ns
@@ -13,6 +15,7 @@
  *   HOOKS_DONE ---------------------------------------------------> createContainer, pivot_root
  *                                                                   user, caps, nnp, seccomp
  *   state.json, pid file <----------------------------------------- INIT_READY
+ *   scheduler, ioPriority on init
  *   exit 0                                                          accept(start.sock) ... execve
  */
 #ifndef NSRT_STAGES_H

@@ -3,15 +3,12 @@
  * same points against nsrt-bugs with a deliberate defect (main does not reap
  * the intermediate on its error path) are caught by the leak verdict. */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -28,6 +25,10 @@ TestSuite(faults, .init = itest_setup, .fini = itest_teardown, .timeout = 240);
 /* applicable actions but off and pause: clone 4, send 8, recv 6, step 4, recv 6 */
 #define POINT_CASES (4 + 8 + 6 + 4 + 6)
 #define BUG         "intermediate-no-reap"
+/* The deadline of the sleep and drop cases: longer than the sweep's default,
+ * so a loaded machine (the test suite runs tests side by side) does not
+ * time out a stage before the faulted point. */
+#define SYNC "400"
 
 static const char *nsconform_bin(void)
 {
@@ -51,24 +52,7 @@ static int nsconform(int timeout_s, const char *log_name, ...)
   argv[n] = NULL;
   char log[PATH_MAX];
   snprintf(log, sizeof(log), "%s/%s", itest_bundle_dir(), log_name);
-  pid_t pid = fork();
-  cr_assert_geq(pid, 0);
-  if (pid == 0) {
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-      _exit(125);
-    setpgid(0, 0);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  itest_own_pid(pid);
-  int status = 0;
-  if (itest_wait_pid(pid, timeout_s * 1000, &status) < 0) {
-    kill(-pid, SIGKILL);
-    itest_wait_pid(pid, 5000, &status);
-    cr_assert_fail("nsconform did not finish in %d s; log %s", timeout_s, log);
-  }
-  return status;
+  return itest_run_logged(timeout_s, log, argv);
 }
 
 static char *log_text(const char *name)
@@ -128,7 +112,8 @@ Test(faults, handful_of_points_against_nsrt_all_pass_with_nothing_leaked)
   char out[PATH_MAX];
   snprintf(out, sizeof(out), "%s/sweep", itest_bundle_dir());
   int st = nsconform(200, "sweep.log", "faults", "--runtime", getenv("NSRT_BIN"), "--rootfs",
-                     itest_rootfs(), "--no-stages", "--points", POINTS, "--out", out, NULL);
+                     itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout", SYNC,
+                     "--jobs", "2", "--out", out, NULL);
   char *log = log_text("sweep.log");
   cr_assert_eq(st, 0, "nsconform faults exited %d:\n%s", st, log);
   json_t *doc = load_results(out);
@@ -202,8 +187,8 @@ Test(faults, unreaped_intermediate_is_caught_by_the_leak_verdict)
   char out[PATH_MAX];
   snprintf(out, sizeof(out), "%s/bugs", itest_bundle_dir());
   int st = nsconform(200, "bugs.log", "faults", "--runtime", getenv("NSRT_BUGS_BIN"), "--rootfs",
-                     itest_rootfs(), "--no-stages", "--points", POINTS, "--bugs", BUG, "--out", out,
-                     NULL);
+                     itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout", SYNC,
+                     "--jobs", "2", "--bugs", BUG, "--out", out, NULL);
   char *log = log_text("bugs.log");
   cr_assert_eq(st, 1, "nsconform faults exited %d (1 expected: MUST failures):\n%s", st, log);
   json_t *doc = load_results(out);

@@ -3,14 +3,11 @@
  * the right requirement id; shards merge into the whole run. */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,24 +40,7 @@ static int nsconform(int timeout_s, const char *log_name, ...)
   argv[n] = NULL;
   char log[PATH_MAX];
   snprintf(log, sizeof(log), "%s/%s", itest_bundle_dir(), log_name);
-  pid_t pid = fork();
-  cr_assert_geq(pid, 0);
-  if (pid == 0) {
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-      _exit(125);
-    setpgid(0, 0);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  itest_own_pid(pid);
-  int status = 0;
-  if (itest_wait_pid(pid, timeout_s * 1000, &status) < 0) {
-    kill(-pid, SIGKILL);
-    itest_wait_pid(pid, 5000, &status);
-    cr_assert_fail("nsconform did not finish in %d s; log %s", timeout_s, log);
-  }
-  return status;
+  return itest_run_logged(timeout_s, log, argv);
 }
 
 static json_t *load_results(const char *dir)
@@ -171,7 +151,7 @@ Test(harness, shards_merge_into_the_whole_run)
 {
   const char *a = out_dir("shard1"), *b = out_dir("shard2"), *m = out_dir("merged");
   const char *common[] = {"--runtime", getenv("NSRT_BIN"), "--rootfs", itest_rootfs(), "--seed",
-                          "11", "--count", "6"};
+                          "11",        "--count",          "6"};
   int s1 = nsconform(200, "s1.log", "run", common[0], common[1], common[2], common[3], common[4],
                      common[5], common[6], common[7], "--shard", "1/2", "--out", a, NULL);
   int s2 = nsconform(200, "s2.log", "run", common[0], common[1], common[2], common[3], common[4],

@@ -443,3 +443,114 @@ Test(inject, supervisor_lives_as_long_as_the_container)
   json_decref(cfg);
   itest_assert_no_leaks(&before);
 }
+
+/* ---- the black-box sweep through nsconform ----------------------------------- */
+
+/* nsrt without its failpoints (tools/nofp) takes the black-box path of
+ * `nsconform faults`: the base specs are recorded, clone3 N in 1..count gets
+ * errno(EAGAIN), and every case passes. */
+static int faults_run(const char *out, const char *nsrt_bin, const char *bugs, struct run *r)
+{
+  const char *nsconform = getenv("NSCONFORM_BIN");
+  const char *tools = getenv("NSC_TOOLS");
+  cr_assert(nsconform && tools, "NSCONFORM_BIN and NSC_TOOLS must be set (make integration)");
+  char nofp[PATH_MAX], env_bin[PATH_MAX + 16], env_bugs[256];
+  snprintf(nofp, sizeof(nofp), "%s/nofp", tools);
+  snprintf(env_bin, sizeof(env_bin), "NSRT_BIN=%s", nsrt_bin);
+  snprintf(env_bugs, sizeof(env_bugs), "NSRT_BUGS=%s", bugs ? bugs : "");
+  run(r, 120000,
+      (char *[]){"/usr/bin/env", env_bin, env_bugs, (char *)nsconform, "faults", "--runtime", nofp,
+                 "--rootfs", (char *)itest_rootfs(), "--points", "clone3", "--actions", "errno",
+                 "--jobs", "1", "--out", (char *)out, NULL});
+  return r->status;
+}
+
+static json_t *case_of(json_t *results, const char *id)
+{
+  json_t *cases = json_object_get(results, "cases");
+  size_t i;
+  json_t *c;
+  json_array_foreach(cases, i, c)
+  {
+    if (strcmp(json_string_value(json_object_get(c, "id")) ?: "", id) == 0)
+      return c;
+  }
+  return NULL;
+}
+
+static const char *verdict_of(json_t *c, const char *req)
+{
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(c, "verdicts"), i, v)
+  {
+    if (strcmp(json_string_value(json_object_get(v, "requirement")) ?: "", req) == 0)
+      return json_string_value(json_object_get(v, "verdict"));
+  }
+  return NULL;
+}
+
+Test(inject, sweep_of_nsrt_through_the_supervisor, .timeout = 180)
+{
+  struct itest_snap before;
+  itest_snapshot(&before);
+  char out[PATH_MAX];
+  snprintf(out, sizeof(out), "%s/faults", itest_bundle_dir());
+  struct run r;
+  int rc = faults_run(out, itest_nsrt_bin(), NULL, &r);
+  cr_assert_eq(rc, 0, "nsconform faults exited %d:\n%s%s", rc, r.out, r.err);
+  cr_assert(strstr(r.err, "black box") != NULL, "not the black-box path: %s", r.err);
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof(path), "%s/results.json", out);
+  json_t *res = json_load_file(path, 0, NULL);
+  cr_assert_not_null(res, "no %s", path);
+  /* the recording run counted nsrt's two clone3 calls of create */
+  json_t *base = case_of(res, "b-base-userns");
+  cr_assert_not_null(base);
+  cr_assert_eq(
+      json_integer_value(json_object_get(
+          json_object_get(json_object_get(json_object_get(base, "fault"), "counts"), "create"),
+          "clone3")),
+      2);
+  const char *ids[] = {"b-userns-create-clone3-1-errno", "b-userns-create-clone3-2-errno"};
+  for (size_t i = 0; i < 2; i++) {
+    json_t *c = case_of(res, ids[i]);
+    cr_assert_not_null(c, "no case %s", ids[i]);
+    const char *reqs[] = {"robust.fault.fired",       "robust.fault.error-exit",
+                          "robust.fault.error-errno", "robust.fault.bounded",
+                          "runtime.errors.no-change", "runtime.delete.removes-resources"};
+    for (size_t k = 0; k < sizeof(reqs) / sizeof(reqs[0]); k++) {
+      const char *v = verdict_of(c, reqs[k]);
+      cr_assert(v && strcmp(v, "PASS") == 0, "%s: %s is %s", ids[i], reqs[k], v ? v : "absent");
+    }
+  }
+  json_decref(res);
+  itest_assert_no_leaks(&before);
+}
+
+/* The same sweep against nsrt-bugs with main not reaping the intermediate on
+ * its error path: the black box must catch it with the leak verdict. */
+Test(inject, sweep_catches_an_unreaped_intermediate, .timeout = 180)
+{
+  const char *bugs_bin = getenv("NSRT_BUGS_BIN");
+  cr_assert(bugs_bin && *bugs_bin, "NSRT_BUGS_BIN must be set (make integration)");
+  struct itest_snap before;
+  itest_snapshot(&before);
+  char out[PATH_MAX];
+  snprintf(out, sizeof(out), "%s/faults-bugs", itest_bundle_dir());
+  struct run r;
+  int rc = faults_run(out, bugs_bin, "intermediate-no-reap", &r);
+  cr_assert_eq(rc, 1, "nsconform faults exited %d:\n%s%s", rc, r.out, r.err);
+  char path[PATH_MAX + 32];
+  snprintf(path, sizeof(path), "%s/results.json", out);
+  json_t *res = json_load_file(path, 0, NULL);
+  cr_assert_not_null(res, "no %s", path);
+  /* clone3 #2 is the intermediate's clone of the init: the intermediate
+   * fails, and main leaves it */
+  json_t *c = case_of(res, "b-userns-create-clone3-2-errno");
+  cr_assert_not_null(c);
+  const char *v = verdict_of(c, "runtime.errors.no-change");
+  cr_assert(v && strcmp(v, "FAIL") == 0, "runtime.errors.no-change is %s", v ? v : "absent");
+  json_decref(res);
+  itest_assert_no_leaks(&before);
+}

@@ -11,10 +11,8 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,31 +92,6 @@ static json_t *load_fixture(const char *file)
   return doc;
 }
 
-/* Run a program (argv NULL-terminated) with stdout and stderr to log (a
- * path), in its own process group, bounded by timeout_s.  Returns the exit
- * status (128+N for signal N). */
-static int run_logged(int timeout_s, const char *log, const char *const argv[])
-{
-  pid_t pid = fork();
-  cr_assert_geq(pid, 0, "fork");
-  if (pid == 0) {
-    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-      _exit(125);
-    setpgid(0, 0);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-  itest_own_pid(pid);
-  int status = 0;
-  if (itest_wait_pid(pid, timeout_s * 1000, &status) < 0) {
-    kill(-pid, SIGKILL);
-    itest_wait_pid(pid, ITEST_KILL_WAIT_MS, &status);
-    cr_assert_fail("%s did not finish in %d s; log %s", argv[0], timeout_s, log);
-  }
-  return status;
-}
-
 static char *read_log(const char *log)
 {
   char *t = itest_read_file(log, NULL);
@@ -142,7 +115,7 @@ static int replay(const char *file, const char *runtime, const char *timeout_ms,
                         "--timeout",
                         timeout_ms,
                         NULL};
-  int status = run_logged(NSCONFORM_TIMEOUT_S, log, argv);
+  int status = itest_run_logged(NSCONFORM_TIMEOUT_S, log, argv);
   *out = read_log(log);
   return status;
 }
@@ -267,7 +240,7 @@ static int bugs_command(const char *binary, const char *env, char **out)
   char log[PATH_MAX];
   snprintf(log, sizeof(log), "%s/bugs.%d.log", itest_bundle_dir(), (int)getpid());
   const char *argv[] = {"/usr/bin/env", env ? env : "NSRT_BUGS=", binary, "bugs", NULL};
-  int st = run_logged(10, log, argv);
+  int st = itest_run_logged(10, log, argv);
   *out = read_log(log);
   return st;
 }

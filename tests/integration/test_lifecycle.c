@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "itest.h"
@@ -388,6 +391,47 @@ Test(lifecycle, exec_failure_after_start_is_reported_by_start)
   cr_assert_eq(itest_wait_pid(pid, 5000, NULL), 0);
   /* runtime.md: a start that fails stops and destroys the container */
   must_fail(itest_nsrtv(&r, 10000, "state", id, NULL), &r, "does not exist");
+  json_decref(cfg);
+  itest_assert_no_leaks(&before);
+}
+
+/* A connection to the start socket that carries no start request (a garbled
+ * byte) gets an error back and changes nothing: the container stays created
+ * and a real start afterwards runs the program. */
+Test(lifecycle, garbled_start_request_is_rejected_and_changes_nothing)
+{
+  struct itest_snap before;
+  itest_snapshot(&before);
+  json_t *cfg = config_with_out("touch /out/ran");
+  const char *bundle = itest_bundle(cfg);
+  const char *id = itest_id();
+  struct itest_result r;
+  must(itest_nsrtv(&r, 10000, "create", "--bundle", bundle, id, NULL), &r);
+  pid_t pid = pid_of(id);
+  itest_own_pid(pid);
+
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s/start.sock", itest_root(), id);
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "connect %s: %s",
+               sa.sun_path, strerror(errno));
+  cr_assert_eq(send(fd, "x", 1, MSG_NOSIGNAL), 1);
+  struct pollfd pfd = {.fd = fd, .events = POLLIN};
+  cr_assert_eq(poll(&pfd, 1, 10000), 1, "no answer to a garbled start request");
+  char reply[4096];
+  ssize_t got = recv(fd, reply, sizeof(reply), 0);
+  close(fd);
+  cr_assert_gt(got, 0, "the init closed without an answer (start would read that as success)");
+  cr_assert_str_eq(status_of(id), "created");
+  usleep(100000);
+  cr_assert(!out_exists("ran"), "a garbled request ran the program");
+
+  must(itest_nsrtv(&r, 10000, "start", id, NULL), &r);
+  cr_assert(wait_out("ran", 5000), "the program did not run after a real start");
+  int status;
+  cr_assert_eq(itest_wait_pid(pid, 5000, &status), 0);
+  must(itest_nsrtv(&r, 10000, "delete", id, NULL), &r);
   json_decref(cfg);
   itest_assert_no_leaks(&before);
 }

@@ -2,6 +2,7 @@
  * capabilities, no_new_privs, seccomp, exit codes.  Each test runs the real
  * nsrt on the busybox rootfs and reads what the container printed. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -859,4 +861,139 @@ Test(pipeline, remount_changes_the_mount_at_the_destination)
   expect_create_error(cfg, "nsrt: init: mount: remount /dev/nsc-remount: open it",
                       ": No such file or directory\n");
   json_decref(cfg);
+}
+
+/* ---- a user namespace given by path, with other namespaces given by path ------------------
+ * A namespace the joined user namespace does not own can only be joined before it, with the
+ * host's privileges; one it owns, by a runtime without CAP_SYS_ADMIN in the initial user
+ * namespace, only after it.  Both must work: a two-stage join (opencontainers/runc#4390). */
+
+#define JOIN_TARGET_HOST_ID 300000
+
+static void write_id_map(pid_t pid, const char *file)
+{
+  char path[64], line[64];
+  snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+  int len = snprintf(line, sizeof(line), "0 %d 65536\n", JOIN_TARGET_HOST_ID);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+  cr_assert_eq(write(fd, line, (size_t)len), len, "write %s: %s", path, strerror(errno));
+  close(fd);
+}
+
+/* A process (owned by the test) holding new namespaces (CLONE_NEW* flags) for containers to
+ * join; in a new user namespace its root is mapped to host JOIN_TARGET_HOST_ID, 65536 ids. */
+static pid_t spawn_join_target(int flags)
+{
+  int p[2];
+  cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    close(p[0]);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || unshare(flags) < 0)
+      _exit(1);
+    if (write(p[1], "x", 1) != 1)
+      _exit(1);
+    close(p[1]);
+    for (;;)
+      pause();
+  }
+  itest_own_pid(pid);
+  close(p[1]);
+  char c;
+  /* EOF when the child failed: bounded. */
+  cr_assert_eq(read(p[0], &c, 1), 1, "namespace holder (flags %#x) failed", flags);
+  close(p[0]);
+  if (flags & CLONE_NEWUSER) {
+    write_id_map(pid, "uid_map");
+    write_id_map(pid, "gid_map");
+  }
+  return pid;
+}
+
+static const char *ns_link(pid_t pid, const char *name, char *buf, size_t len)
+{
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
+  ssize_t n = readlink(path, buf, len - 1);
+  cr_assert_gt(n, 0, "readlink %s: %s", path, strerror(errno));
+  buf[n] = '\0';
+  return buf;
+}
+
+/* A config joining the user namespace of user_pid and the ipc namespace of ipc_pid, with new
+ * pid, mount, uts and network namespaces; /dev/mqueue only when ipc_pid's ipc namespace belongs
+ * to the joined user namespace (mqueue needs that). */
+static json_t *join_config(pid_t user_pid, pid_t ipc_pid)
+{
+  char user[64], ipc[64];
+  snprintf(user, sizeof(user), "/proc/%d/ns/user", user_pid);
+  snprintf(ipc, sizeof(ipc), "/proc/%d/ns/ipc", ipc_pid);
+  json_t *cfg = itest_config();
+  set_namespaces(cfg, json_pack("[{s:s,s:s},{s:s,s:s},{s:s},{s:s},{s:s},{s:s}]", "type", "user",
+                                "path", user, "type", "ipc", "path", ipc, "type", "pid", "type",
+                                "mount", "type", "uts", "type", "network"));
+  if (user_pid != ipc_pid) {
+    json_t *mounts = json_object_get(cfg, "mounts");
+    for (size_t i = 0; i < json_array_size(mounts); i++)
+      if (strcmp(json_string_value(json_object_get(json_array_get(mounts, i), "destination")),
+                 "/dev/mqueue") == 0)
+        json_array_remove(mounts, i--);
+  }
+  set_script(cfg, "for n in user ipc; do echo ns_$n $(readlink /proc/self/ns/$n); done; "
+                  "echo map $(cat /proc/self/uid_map); echo gmap $(cat /proc/self/gid_map); "
+                  "echo uid $(id -u) gid $(id -g)");
+  return cfg;
+}
+
+/* The container's user and ipc namespaces are those of the targets, with their maps. */
+static void expect_joined(json_t *cfg, pid_t user_pid, pid_t ipc_pid, const char *what)
+{
+  const char *out = run_container(cfg, 0);
+  char want[128], buf[128], map[64];
+  const char *got = field(out, "ns_user", buf, sizeof(buf));
+  cr_assert_not_null(got, "%s: no ns_user in output: %s", what, out);
+  cr_assert_str_eq(got, ns_link(user_pid, "user", want, sizeof(want)), "%s: user namespace", what);
+  got = field(out, "ns_ipc", buf, sizeof(buf));
+  cr_assert_not_null(got, "%s: no ns_ipc in output: %s", what, out);
+  cr_assert_str_eq(got, ns_link(ipc_pid, "ipc", want, sizeof(want)), "%s: ipc namespace", what);
+  snprintf(map, sizeof(map), "0 %d 65536", JOIN_TARGET_HOST_ID);
+  cr_assert_str_eq(field(out, "map", buf, sizeof(buf)), map, "%s: output: %s", what, out);
+  cr_assert_str_eq(field(out, "gmap", buf, sizeof(buf)), map, "%s: output: %s", what, out);
+  cr_assert_str_eq(field(out, "uid", buf, sizeof(buf)), "0 gid 0", "%s: output: %s", what, out);
+}
+
+Test(pipeline, user_namespace_joined_with_namespaces_it_does_not_own)
+{
+  struct itest_snap before;
+  itest_snapshot(&before);
+  pid_t user = spawn_join_target(CLONE_NEWUSER);
+  pid_t ipc = spawn_join_target(CLONE_NEWIPC); /* owned by the initial user namespace */
+  pid_t both = spawn_join_target(CLONE_NEWUSER | CLONE_NEWIPC); /* ipc owned by its userns */
+
+  json_t *foreign = join_config(user, ipc);
+  expect_joined(foreign, user, ipc, "ipc not owned by the joined user namespace");
+  json_t *owned = join_config(both, both);
+  expect_joined(owned, both, both, "ipc owned by the joined user namespace");
+
+  /* nsrt without CAP_SYS_ADMIN (the bounding set is per thread and inherited by the nsrt we
+   * fork; root's execve keeps no more than it).  The foreign ipc namespace can then not be
+   * joined at all, and the error names the step: this also proves the drop took effect. */
+  cr_assert_eq(prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0), 0, "PR_CAPBSET_DROP: %s",
+               strerror(errno));
+  char prefix[96];
+  snprintf(prefix, sizeof(prefix), "nsrt: intermediate: setns_ipc: join /proc/%d/ns/ipc", ipc);
+  expect_create_error(foreign, prefix, ": Operation not permitted\n");
+  /* The owned one is refused before the user namespace is joined and granted after it. */
+  expect_joined(owned, both, both, "ipc owned by the joined user namespace, no CAP_SYS_ADMIN");
+
+  pid_t holders[] = {user, ipc, both};
+  for (size_t i = 0; i < sizeof(holders) / sizeof(holders[0]); i++) {
+    kill(holders[i], SIGKILL);
+    cr_assert_eq(itest_wait_pid(holders[i], 5000, NULL), 0);
+  }
+  json_decref(foreign);
+  json_decref(owned);
+  itest_assert_no_leaks(&before);
 }

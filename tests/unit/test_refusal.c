@@ -47,6 +47,7 @@ struct fake {
   bool refuse_version;      /* ociVersion other than 1.0.2 */
   bool refuse_without_user; /* no user namespace entry */
   bool refuse_ioprio;       /* process.ioPriority set */
+  bool refuse_mapped_mount; /* a mount with uidMappings */
   bool refuse_all;          /* everything, with a time stamp that changes */
   int calls;
 };
@@ -90,6 +91,15 @@ static bool fake_create(void *ctx, const json_t *cfg, char *why, size_t len)
   if (f->refuse_ioprio && json_object_get(json_object_get(cfg, "process"), "ioPriority")) {
     snprintf(why, len, "nsrt: spec: process.ioPriority: is not supported");
     return false;
+  }
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(cfg, "mounts"), i, m)
+  {
+    if (f->refuse_mapped_mount && json_object_get(m, "uidMappings")) {
+      snprintf(why, len, "open `.`: Bad file descriptor");
+      return false;
+    }
   }
   if (f->refuse_without_user && !has_ns(cfg, "user", false)) {
     snprintf(why, len, "this runtime needs a user namespace");
@@ -402,6 +412,47 @@ Test(refusal, narrowing_tries_the_field_the_error_names_first)
   expect(&vs, "config.io-priority.applied", NSC_FAIL,
          "create succeeds without process.ioPriority; with it: create exited 1: nsrt: spec: "
          "process.ioPriority: is not supported");
+  nsc_verdicts_free(&vs);
+}
+
+Test(refusal, narrowing_an_id_mapped_mount_is_not_charged_to_bind)
+{
+  struct fake f = {.refuse_mapped_mount = true};
+  struct nsc_refusal r;
+  struct nsc_verdicts vs = {0};
+  explain("{'ociVersion': '1.1.0', 'linux': {'namespaces': [" BASE_NS "]},"
+          " 'mounts': [{'destination': '/var', 'type': 'none', 'source': '/sys',"
+          "             'options': ['rbind', 'ro', 'shared']},"
+          "            {'destination': '/mnt', 'type': 'bind', 'source': '.',"
+          "             'options': ['rbind', 'ridmap'],"
+          "             'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}],"
+          "             'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}]}",
+          NULL, &f, &r, &vs);
+  cr_assert_eq(f.calls, 1, "%d tries", f.calls);
+  expect(&vs, "config.mount-options.idmap", NSC_FAIL,
+         "create succeeds without the id-mapped mounts (idmap/ridmap with "
+         "uidMappings/gidMappings)");
+  cr_assert_null(find(&vs, "config.mount-options.rbind"));
+  nsc_verdicts_free(&vs);
+}
+
+Test(refusal, narrowing_tries_the_mount_whose_path_the_error_quotes_first)
+{
+  /* "open `.`" quotes the id-mapped mount's source: that step goes before
+   * the namespaces */
+  struct fake f = {.refuse_mapped_mount = true};
+  struct nsc_refusal r;
+  struct nsc_verdicts vs = {0};
+  explain("{'ociVersion': '1.1.0', 'linux': {'namespaces': [" BASE_NS ", {'type': 'time'},"
+          "            {'type': 'user', 'path': '/proc/1/ns/user'},"
+          "            {'type': 'ipc', 'path': '/proc/1/ns/ipc'}]},"
+          " 'mounts': [{'destination': '/dev/nsc-idmap', 'type': 'bind', 'source': '.',"
+          "             'options': ['rbind', 'idmap'],"
+          "             'uidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}],"
+          "             'gidMappings': [{'containerID': 0, 'hostID': 1000, 'size': 1}]}]}",
+          NULL, &f, &r, &vs);
+  cr_assert_eq(f.calls, 1, "%d tries", f.calls);
+  expect(&vs, "config.mount-options.idmap", NSC_FAIL, "create succeeds without the id-mapped");
   nsc_verdicts_free(&vs);
 }
 

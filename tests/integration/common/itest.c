@@ -542,6 +542,30 @@ int itest_wait_pid(pid_t pid, int timeout_ms, int *status)
   return 0;
 }
 
+int itest_run_logged(int timeout_s, const char *log, const char *const argv[])
+{
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+      _exit(125);
+    setpgid(0, 0);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  setpgid(pid, pid); /* also here: no window where a kill(-pid) misses */
+  itest_own_pid(pid);
+  int status = 0;
+  if (itest_wait_pid(pid, timeout_s * 1000, &status) < 0) {
+    kill(-pid, SIGKILL);
+    itest_wait_pid(pid, ITEST_KILL_WAIT_MS, &status);
+    cr_assert_fail("%s%s%s did not finish in %d s; log %s", argv[0], argv[1] ? " " : "",
+                   argv[1] ? argv[1] : "", timeout_s, log);
+  }
+  return status;
+}
+
 char *itest_read_file(const char *path, size_t *len)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);

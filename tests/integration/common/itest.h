@@ -100,6 +100,15 @@ json_t *itest_state(const char *id, struct itest_result *r);
  * NULL. */
 int itest_wait_pid(pid_t pid, int timeout_ms, int *status);
 
+/* Run argv (NULL-terminated; argv[0] a path, no PATH search) with stdin
+ * inherited and stdout and stderr to the file log (created or truncated), in
+ * its own process group, owned by the test while it runs.  Waits up to
+ * timeout_s; on time-out its group is killed (SIGKILL), it is reaped and the
+ * test fails naming argv[0] and argv[1] and the log.  Returns the exit status
+ * (128+N for signal N; 125 when the log could not be opened, 127 when argv[0]
+ * could not be run). */
+int itest_run_logged(int timeout_s, const char *log, const char *const argv[]);
+
 /* A child the test keeps on purpose (not a leak) until it is reaped by
  * itest_wait_pid or disowned. */
 void itest_own_pid(pid_t pid);
