@@ -115,7 +115,9 @@ Test(faults, handful_of_points_against_nsrt_all_pass_with_nothing_leaked)
                      itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout", SYNC,
                      "--jobs", "2", "--out", out, NULL);
   char *log = log_text("sweep.log");
-  cr_assert_eq(st, 0, "nsconform faults exited %d:\n%s", st, log);
+  /* exit 1 still writes the results: the failures below say which */
+  cr_expect_eq(st, 0, "nsconform faults exited %d:\n%s", st, log);
+  cr_assert(st == 0 || st == 1, "nsconform faults exited %d:\n%s", st, log);
   json_t *doc = load_results(out);
   size_t i, j, n_fault = 0;
   json_t *c, *v;
