@@ -83,7 +83,13 @@ static const char base_join[] =
     " \"root\": {\"path\": \"" GEN_ROOT_PLACEHOLDER "\"},"
     " \"process\": {\"args\": [\"/nsprobe\", \"--wait\"], \"cwd\": \"/\","
     "  \"env\": [\"PATH=/usr/bin:/bin\"], \"user\": {\"uid\": 0, \"gid\": 0}},"
-    " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}],"
+    /* /dev as a tmpfs: in a joined user namespace the runtime may not
+     * create the default devices' mount points in the host-owned rootfs */
+    " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+    "  {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\","
+    "   \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},"
+    "  {\"destination\": \"/dev/pts\", \"type\": \"devpts\", \"source\": \"devpts\","
+    "   \"options\": [\"nosuid\", \"noexec\", \"newinstance\", \"ptmxmode=0666\", \"mode=0620\"]}],"
     " \"linux\": {\"namespaces\": ["
     "  {\"type\": \"user\", \"path\": \"" GEN_HOLDER_PREFIX "user\"},"
     "  {\"type\": \"pid\", \"path\": \"" GEN_HOLDER_PREFIX "pid\"},"
