@@ -17,27 +17,6 @@
 #include "leaks.h"
 #include "requirements.h"
 
-static char *leaks_text(char **leaks)
-{
-  size_t len = 1;
-  for (char **l = leaks; l && *l; l++)
-    len += strlen(*l) + 2;
-  char *s = calloc(1, len);
-  for (char **l = leaks; s && l && *l; l++) {
-    if (s[0])
-      strcat(s, "; ");
-    strcat(s, *l);
-  }
-  return s;
-}
-
-static void free_leaks(char **leaks)
-{
-  for (char **l = leaks; l && *l; l++)
-    free(*l);
-  free(leaks);
-}
-
 /* The supervisor's record of a step: its fault event, or NULL. */
 static const json_t *fault_event(const json_t *events, const json_t *step, const char *command)
 {
@@ -272,7 +251,7 @@ void nsc_bb_judge_failure(struct bb_run *b, const struct nsc_snap *before, const
   if (!strcmp(c->name, "create")) {
     nsc_bb_wait_supervisor(c->supervisor, 1000);
     char **leaks = nsc_leaks_check(before, x->d->rt->root, x->leaf, x->id, 0);
-    cleanup_free char *text = leaks_text(leaks);
+    cleanup_free char *text = nsc_leaks_join(leaks);
     if (self_killed && leaks)
       nsc_case_skip(x, REQ("runtime.errors.no-change"),
                     "the create process itself was killed by the fault: only `delete --force` "
@@ -285,7 +264,7 @@ void nsc_bb_judge_failure(struct bb_run *b, const struct nsc_snap *before, const
       nsc_case_verdict(x, REQ("runtime.errors.no-change"), !leaks,
                        "nothing left right after the failed create", "%s",
                        leaks ? text : "nothing left");
-    free_leaks(leaks);
+    nsc_leaks_free(leaks);
   }
 }
 
@@ -311,12 +290,12 @@ void nsc_bb_judge_cleanup(struct bb_run *b, const struct nsc_snap *before)
   for (size_t k = 0; k < NSC_BB_N_COMMANDS; k++)
     nsc_bb_wait_supervisor(b->cmd[k].supervisor, 1000);
   char **leaks = nsc_leaks_check(before, x->d->rt->root, x->leaf, x->id, 0);
-  cleanup_free char *text = leaks_text(leaks);
+  cleanup_free char *text = nsc_leaks_join(leaks);
   nsc_case_verdict(x, REQ("runtime.delete.removes-resources"), gone && !leaks,
                    "nothing left after delete --force",
                    "delete --force exited %d%s%s; state %s; %s", rc, rc ? ": " : "", rc ? line : "",
                    gone ? "fails" : "still answers", leaks ? text : "nothing left");
-  free_leaks(leaks);
+  nsc_leaks_free(leaks);
   x->deleted = gone;
   x->pid = 0;
 }

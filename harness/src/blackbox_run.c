@@ -159,41 +159,6 @@ static int run_cmd(struct bb_run *b, size_t i, int stdout_fd, const char *const 
   return failed ? -1 : 0;
 }
 
-/* The probe's JSON, or NULL once the program is gone or the bound passed. */
-static json_t *wait_probe(struct case_ctx *x)
-{
-  char path[PATH_MAX + 16];
-  snprintf(path, sizeof(path), "%s/probe.out", x->dir);
-  double deadline = now_ms() + PROBE_TIMEOUT_MS;
-  bool gone_once = false;
-  for (;;) {
-    char *text = NULL;
-    if (nsc_read_file(path, &text, NULL) == 0) {
-      json_t *j = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
-      free(text);
-      if (j)
-        return j;
-    }
-    if (now_ms() > deadline)
-      return NULL;
-    char desc[512] = "";
-    if (x->pid > 0)
-      nsc_describe_pid(x->pid, desc, sizeof(desc));
-    bool gone = x->pid <= 0 || kill(x->pid, 0) < 0 || strstr(desc, " state Z ");
-    if (gone && gone_once)
-      return NULL;
-    gone_once = gone;
-    sleep_ms(3);
-  }
-}
-
-static void observe(struct case_ctx *x, json_t **view)
-{
-  struct nsrt_err err;
-  if (x->pid > 0 && nsc_observe_pid(x->pid, view, &err) < 0)
-    *view = NULL;
-}
-
 /* Every line of a supervisor's log, each with its "command". */
 static void collect_events(const struct bb_cmd *c, json_t *events, json_t *counts)
 {
@@ -285,12 +250,12 @@ void nsc_blackbox_run(struct case_ctx *x)
     st = nsc_case_state(x, &status);
     x->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
     json_decref(st);
-    observe(x, &created);
+    nsc_case_observe(x, &created);
     if (run_cmd(&b, 1, -1, start) < 0)
       break;
-    probe = wait_probe(x);
+    probe = nsc_case_probe_unless_gone(x, PROBE_TIMEOUT_MS);
     if (probe)
-      observe(x, &running);
+      nsc_case_observe(x, &running);
     if (run_cmd(&b, 2, -1, kill_) < 0)
       break;
     gone = x->pid > 0 && nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);

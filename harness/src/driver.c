@@ -283,6 +283,42 @@ json_t *nsc_case_wait_probe(struct case_ctx *x)
   return j;
 }
 
+/* A fault may have killed the program: then no output will come. */
+json_t *nsc_case_probe_unless_gone(struct case_ctx *x, int timeout_ms)
+{
+  char path[PATH_MAX + 16];
+  snprintf(path, sizeof(path), "%s/probe.out", x->dir);
+  double deadline = now_ms() + timeout_ms;
+  bool gone_once = false;
+  for (;;) {
+    char *text = NULL;
+    if (nsc_read_file(path, &text, NULL) == 0) {
+      json_t *j = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
+      free(text);
+      if (j)
+        return j;
+    }
+    if (now_ms() > deadline)
+      return NULL;
+    char desc[512] = "";
+    if (x->pid > 0)
+      nsc_describe_pid(x->pid, desc, sizeof(desc));
+    bool gone = x->pid <= 0 || kill(x->pid, 0) < 0 || strstr(desc, " state Z ");
+    /* one more read after it is gone: it may have printed and exited */
+    if (gone && gone_once)
+      return NULL;
+    gone_once = gone;
+    sleep_ms(3);
+  }
+}
+
+void nsc_case_observe(struct case_ctx *x, json_t **view)
+{
+  struct nsrt_err err;
+  if (x->pid <= 0 || nsc_observe_pid(x->pid, view, &err) < 0)
+    *view = NULL;
+}
+
 /* Wait for the container's init to be gone.  The harness is a subreaper, so
  * once the runtime's own processes exit the init is our child and we reap
  * it; a runtime that keeps a parent process (a shim) reaps it itself. */
@@ -306,13 +342,6 @@ bool nsc_wait_gone(pid_t pid, int timeout_ms)
 int nsc_case_create(struct case_ctx *x, struct nsc_exec *r)
 {
   return nsc_case_run(x, r, x->probe_fd, "create", "--bundle", x->dir, x->id, NULL);
-}
-
-static void observe_into(struct case_ctx *x, json_t **view)
-{
-  struct nsrt_err err;
-  if (x->pid > 0 && nsc_observe_pid(x->pid, view, &err) < 0)
-    *view = NULL;
 }
 
 /* ---- a refused create ----------------------------------------------------- */
@@ -529,7 +558,7 @@ static void run_positive(struct case_ctx *x)
   json_decref(st);
 
   json_t *created = NULL, *running = NULL, *probe = NULL;
-  observe_into(x, &created);
+  nsc_case_observe(x, &created);
   nsc_case_verdict(x, REQ("runtime.lifecycle.program-not-run"), nsc_case_probe_empty(x),
                    "no output of the program before start", "%s",
                    nsc_case_probe_empty(x) ? "none" : "the probe printed before start");
@@ -549,7 +578,7 @@ static void run_positive(struct case_ctx *x)
                    "start exits 0, the program runs", "start exited %d, %s", rc,
                    probe ? "the probe printed" : "no probe output");
   if (probe) {
-    observe_into(x, &running);
+    nsc_case_observe(x, &running);
     /* The state's pid must be the container process: its namespaces, seen
      * from outside, are the ones the probe reports from inside.  Otherwise
      * every outside view is of another process. */

@@ -49,6 +49,12 @@ const char *nsc_state_status(const json_t *st);
 bool nsc_case_probe_empty(struct case_ctx *x);
 /* The probe's JSON once complete (bounded wait), or NULL. */
 json_t *nsc_case_wait_probe(struct case_ctx *x);
+/* The probe's JSON, or NULL once the container's init (x->pid) is gone or
+ * timeout_ms passed: for cases where a fault may have killed the program. */
+json_t *nsc_case_probe_unless_gone(struct case_ctx *x, int timeout_ms);
+/* The outside view of x->pid into *view (NULL when there is no pid or it
+ * cannot be observed). */
+void nsc_case_observe(struct case_ctx *x, json_t **view);
 /* Wait (bounded) for pid to be gone, reaping it when it is our child. */
 bool nsc_wait_gone(pid_t pid, int timeout_ms);
 

@@ -34,13 +34,6 @@
 
 static const char *const commands[] = NSC_FAULT_COMMANDS;
 
-static double now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 /* ---- running a case -------------------------------------------------------- */
 
 static void build_env(struct fault_run *f)
@@ -148,43 +141,6 @@ static const json_t *hit_of(const json_t *hits, const json_t *s)
   return NULL;
 }
 
-/* The probe's JSON, or NULL once the program is gone or the bound passed:
- * a fault may have killed the program, and then nothing will come. */
-static json_t *wait_probe(struct case_ctx *x)
-{
-  char path[PATH_MAX + 16];
-  snprintf(path, sizeof(path), "%s/probe.out", x->dir);
-  double deadline = now_ms() + PROBE_TIMEOUT_MS;
-  bool gone_once = false;
-  for (;;) {
-    char *text = NULL;
-    if (nsc_read_file(path, &text, NULL) == 0) {
-      json_t *j = json_loads(text, JSON_DISABLE_EOF_CHECK, NULL);
-      free(text);
-      if (j)
-        return j;
-    }
-    if (now_ms() > deadline)
-      return NULL;
-    char desc[512] = "";
-    if (x->pid > 0)
-      nsc_describe_pid(x->pid, desc, sizeof(desc));
-    bool gone = x->pid <= 0 || kill(x->pid, 0) < 0 || strstr(desc, " state Z ");
-    /* one more read after it is gone: it may have printed and exited */
-    if (gone && gone_once)
-      return NULL;
-    gone_once = gone;
-    sleep_ms(3);
-  }
-}
-
-static void observe(struct case_ctx *x, json_t **view)
-{
-  struct nsrt_err err;
-  if (x->pid > 0 && nsc_observe_pid(x->pid, view, &err) < 0)
-    *view = NULL;
-}
-
 static json_t *record_json(const struct fault_run *f, bool fired)
 {
   json_t *rec = json_deep_copy(f->plan);
@@ -257,12 +213,12 @@ void nsc_fault_run(struct case_ctx *x)
     if (x->pid <= 0)
       x->pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
     json_decref(st);
-    observe(x, &created);
+    nsc_case_observe(x, &created);
     if (run_cmd(&f, 1, -1, start) < 0)
       break;
-    probe = wait_probe(x);
+    probe = nsc_case_probe_unless_gone(x, PROBE_TIMEOUT_MS);
     if (probe)
-      observe(x, &running);
+      nsc_case_observe(x, &running);
     if (force) {
       /* the running container goes with delete --force, no kill first */
       if (run_cmd(&f, 3, -1, delete_force) < 0)

@@ -198,27 +198,6 @@ void nsc_fault_judge_message(struct fault_run *f, const struct cmd_record *c, co
                    line[0] ? line : "(no message)");
 }
 
-static char *leaks_text(char **leaks)
-{
-  size_t len = 1;
-  for (char **l = leaks; l && *l; l++)
-    len += strlen(*l) + 2;
-  char *s = calloc(1, len);
-  for (char **l = leaks; s && l && *l; l++) {
-    if (s[0])
-      strcat(s, "; ");
-    strcat(s, *l);
-  }
-  return s;
-}
-
-static void free_leaks(char **leaks)
-{
-  for (char **l = leaks; l && *l; l++)
-    free(*l);
-  free(leaks);
-}
-
 /* leaks without the zombies (described into excused); NULL when none is
  * left. */
 static char **drop_zombies(char **leaks, char *excused, size_t len)
@@ -258,7 +237,7 @@ void nsc_fault_judge_cleanup(struct fault_run *f, const struct nsc_snap *before,
   }
   if (!strcmp(c->name, "create")) {
     char **leaks = nsc_leaks_check(before, x->d->rt->root, x->leaf, x->id, 0);
-    cleanup_free char *text = leaks_text(leaks);
+    cleanup_free char *text = nsc_leaks_join(leaks);
     if (self_kill && leaks)
       nsc_case_skip(x, REQ("runtime.errors.no-change"),
                     "the create process itself was killed by the fault: only `delete --force` "
@@ -267,7 +246,7 @@ void nsc_fault_judge_cleanup(struct fault_run *f, const struct nsc_snap *before,
       nsc_case_verdict(x, REQ("runtime.errors.no-change"), !leaks,
                        "nothing left right after the failed create", "%s",
                        leaks ? text : "nothing left");
-    free_leaks(leaks);
+    nsc_leaks_free(leaks);
   }
   /* a container whose start/kill/delete failed is still there */
   int status;
@@ -293,7 +272,7 @@ void nsc_fault_judge_cleanup(struct fault_run *f, const struct nsc_snap *before,
   char excused[512] = "";
   if (self_kill)
     leaks = drop_zombies(leaks, excused, sizeof(excused));
-  cleanup_free char *text = leaks_text(leaks);
+  cleanup_free char *text = nsc_leaks_join(leaks);
   if (excused[0])
     nsc_verdict_add(&x->out->verdicts, REQ("runtime.delete.removes-resources"), NSC_SKIP, NULL,
                     NULL, "children of the killed command reaped by the harness: %s", excused);
@@ -301,7 +280,7 @@ void nsc_fault_judge_cleanup(struct fault_run *f, const struct nsc_snap *before,
                    "nothing left after delete --force",
                    "delete --force exited %d%s%s; state %s; %s", rc, rc ? ": " : "", rc ? line : "",
                    gone ? "fails" : "still answers", leaks ? text : "nothing left");
-  free_leaks(leaks);
+  nsc_leaks_free(leaks);
   x->deleted = gone;
   x->pid = 0;
 }

@@ -230,3 +230,24 @@ int nsc_reap_zombies(void)
     n++;
   return n;
 }
+
+char *nsc_leaks_join(char *const *leaks)
+{
+  size_t len = 1;
+  for (char *const *l = leaks; l && *l; l++)
+    len += strlen(*l) + 2;
+  char *s = calloc(1, len);
+  for (char *const *l = leaks; s && l && *l; l++) {
+    if (s[0])
+      strcat(s, "; ");
+    strcat(s, *l);
+  }
+  return s;
+}
+
+void nsc_leaks_free(char **leaks)
+{
+  for (char **l = leaks; l && *l; l++)
+    free(*l);
+  free(leaks);
+}

@@ -33,6 +33,11 @@ void nsc_snapshot(struct nsc_snap *s, const char *state_root);
 char **nsc_leaks_check(const struct nsc_snap *before, const char *state_root, const char *leaf,
                        const char *container_id, pid_t keep);
 
+/* The leaks joined with "; " (malloc'd; "" for none, NULL without memory). */
+char *nsc_leaks_join(char *const *leaks);
+/* Free a leak list of nsc_leaks_check (NULL is fine). */
+void nsc_leaks_free(char **leaks);
+
 /* Reap every zombie child of the harness; returns how many. */
 int nsc_reap_zombies(void);
 

@@ -331,14 +331,6 @@ static bool in_plan(const json_t *plan, const char *point)
   return false;
 }
 
-static void observe_into(struct case_ctx *x, json_t **view)
-{
-  struct nsrt_err err;
-  *view = NULL;
-  if (x->pid > 0 && nsc_observe_pid(x->pid, view, &err) < 0)
-    *view = NULL;
-}
-
 /* What happened to the plan, for the result's "fault" record. */
 static void record(struct stage_run *s, const char *failed, const struct nsc_exec *r)
 {
@@ -373,7 +365,7 @@ static const char *run_after_create(struct stage_run *s, const struct nsc_stage_
                    "state exited %d, status %s", status, nsc_state_status(st));
   json_decref(st);
   json_t *created = NULL, *running = NULL, *probe = NULL;
-  observe_into(x, &created);
+  nsc_case_observe(x, &created);
 
   const char *argv[] = {"start", x->id, NULL};
   struct nsc_exec_opts o = {.stdout_fd = -1, .cgroup = x->leaf, .env = s->start_env};
@@ -398,7 +390,7 @@ static const char *run_after_create(struct stage_run *s, const struct nsc_stage_
                    probe ? "the probe printed" : "no probe output",
                    rc == 0 ? "" : nsc_first_line(failed->err, line, sizeof(line)));
   if (probe)
-    observe_into(x, &running);
+    nsc_case_observe(x, &running);
 
   rc = nsc_case_run(x, &r, -1, "kill", x->id, "TERM", NULL);
   nsc_exec_free(&r);
