@@ -310,26 +310,5 @@ void nsc_bb_judge_recovered(struct bb_run *b, json_t *created, json_t *running, 
     nsc_case_verdict(x, REQ("robust.fault.error-exit"), true,
                      "a non-zero exit, or recovery with a correct container",
                      "every command exited 0: recovered; the container is judged below");
-  nsc_case_verdict(x, REQ("runtime.start.runs-program"), probe != NULL,
-                   "start exits 0, the program runs", "%s",
-                   probe ? "the probe printed" : "no probe output");
-  nsc_case_verdict(x, REQ("runtime.kill.signal"), gone, "kill exits 0, the program ends",
-                   "the program %s", gone ? "ended" : "is still running");
-  nsc_case_verdict(x, REQ("runtime.state.status-stopped"), stopped && !strcmp(stopped, "stopped"),
-                   "status stopped", "state exited %d, status %s", stopped_status,
-                   stopped ? stopped : "(none)");
-  struct nsc_views v = {.config = x->config,
-                        .self = x->d->self,
-                        .targets = x->targets,
-                        .created = created,
-                        .running = running,
-                        .probe = probe};
-  struct nsc_verdicts judged = {0};
-  nsc_judge_positive(&v, &judged);
-  for (size_t i = 0; i < judged.n; i++) {
-    struct nsc_verdict *j = &judged.v[i];
-    nsc_verdict_add(&x->out->verdicts, j->requirement, j->verdict, j->expected, j->actual,
-                    j->reason ? "%s" : NULL, j->reason);
-  }
-  nsc_verdicts_free(&judged);
+  nsc_fault_judge_container(x, created, running, probe, gone, stopped_status, stopped);
 }

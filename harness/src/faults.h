@@ -86,6 +86,13 @@ void nsc_fault_point_step(const char *point, char *stage, size_t slen, char *ste
 /* Run one fault case (kind NSC_CASE_FAULT) in the driver. */
 void nsc_fault_run(struct case_ctx *x);
 
+/* The verdicts of a case whose commands all succeeded despite its fault
+ * (white or black box): the program ran, kill ended it (gone: 1 ended, 0
+ * still running, -1 no kill was sent), the status became stopped, and the
+ * container is judged like a generated case from the three views. */
+void nsc_fault_judge_container(struct case_ctx *x, json_t *created, json_t *running, json_t *probe,
+                               int gone, int stopped_status, const char *stopped);
+
 /* ---- the sweep ------------------------------------------------------------ */
 
 /* `<runtime> failpoints --json`, parsed; -1 when the runtime has none. */

@@ -23,10 +23,15 @@
 void nsc_fault_judge_recovered(struct fault_run *f, json_t *created, json_t *running, json_t *probe,
                                int gone, int stopped_status, const char *stopped)
 {
-  struct case_ctx *x = f->x;
-  nsc_case_verdict(x, REQ("robust.fault.error-exit"), true,
+  nsc_case_verdict(f->x, REQ("robust.fault.error-exit"), true,
                    "a non-zero exit, or recovery with a correct container",
                    "every command exited 0: recovered; the container is judged below");
+  nsc_fault_judge_container(f->x, created, running, probe, gone, stopped_status, stopped);
+}
+
+void nsc_fault_judge_container(struct case_ctx *x, json_t *created, json_t *running, json_t *probe,
+                               int gone, int stopped_status, const char *stopped)
+{
   nsc_case_verdict(x, REQ("runtime.start.runs-program"), probe != NULL,
                    "start exits 0, the program runs", "%s",
                    probe ? "the probe printed" : "no probe output");
