@@ -147,6 +147,35 @@ Test(harness, broken_runtime_is_caught_with_the_requirement_id)
   json_decref(doc);
 }
 
+/* The FAIL verdicts of a run's results.json, one line each (for messages). */
+static char *failures_of(const char *dir)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/results.json", dir);
+  json_t *doc = json_load_file(path, 0, NULL);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  cr_assert_not_null(f);
+  if (!doc)
+    fprintf(f, "(no %s)", path);
+  size_t i, j;
+  json_t *c, *v;
+  json_array_foreach(json_object_get(doc, "cases"), i, c)
+  {
+    json_array_foreach(json_object_get(c, "verdicts"), j, v)
+    {
+      if (!strcmp(json_string_value(json_object_get(v, "verdict")) ?: "", "FAIL"))
+        fprintf(f, "%s %s: %s\n", json_string_value(json_object_get(c, "id")),
+                json_string_value(json_object_get(v, "requirement")),
+                json_string_value(json_object_get(v, "actual")) ?: "");
+    }
+  }
+  fclose(f);
+  json_decref(doc);
+  return text;
+}
+
 Test(harness, shards_merge_into_the_whole_run)
 {
   const char *a = out_dir("shard1"), *b = out_dir("shard2"), *m = out_dir("merged");
@@ -156,7 +185,10 @@ Test(harness, shards_merge_into_the_whole_run)
                      common[5], common[6], common[7], "--shard", "1/2", "--out", a, NULL);
   int s2 = nsconform(200, "s2.log", "run", common[0], common[1], common[2], common[3], common[4],
                      common[5], common[6], common[7], "--shard", "2/2", "--out", b, NULL);
-  cr_assert(s1 == 0 && s2 == 0, "shards exited %d and %d", s1, s2);
+  if (s1 != 0 || s2 != 0) {
+    char *f1 = failures_of(a), *f2 = failures_of(b);
+    cr_assert_fail("shards exited %d and %d:\n%s%s", s1, s2, f1, f2);
+  }
   char ra[PATH_MAX], rb[PATH_MAX];
   snprintf(ra, sizeof(ra), "%s/results.json", a);
   snprintf(rb, sizeof(rb), "%s/results.json", b);
