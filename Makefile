@@ -26,7 +26,10 @@ CLI_OBJ := $(CLI_SRC:%.c=$(O)/obj/%.o)
 LIB := $(O)/lib/libnsrt.a
 NSRT := $(O)/bin/nsrt
 
-HARNESS_SRC := $(wildcard harness/src/*.c)
+# The library holds the supervisor's parts too (not nsc-inject's main): the
+# harness supervises black-box cases itself (harness/src/blackbox_sup.c).
+HARNESS_SRC := $(wildcard harness/src/*.c) \
+	$(filter-out harness/inject/main.c,$(wildcard harness/inject/*.c))
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
 HARNESS_CLI_SRC := $(wildcard harness/cli/*.c)
 HARNESS_CLI_OBJ := $(HARNESS_CLI_SRC:%.c=$(O)/obj/%.o)

@@ -163,6 +163,17 @@ for bin in "$@"; do
   fi
 done
 
+# The failed tests' messages once more, last: a CI log is often read from
+# its end, and a binary's output scrolls by long before the summary.
+for name in "${failed_bins[@]}"; do
+  log="$workdir/${name%% *}.out"
+  [ -f "$log" ] || continue
+  echo "$label: $name, its failures again:" >&2
+  sed -e 's/\x1b\[[0-9;]*m//g' "$log" |
+    awk '/Assertion Failed|\[FAIL\]|\[ERR \]|Timed out|CRASH/ { show = 1 }
+         /\[PASS\]|\[RUN \]/ { show = 0 }
+         show { print "  " $0; if (++n >= 80) exit }' >&2
+done
 if [ ${#failed_bins[@]} -gt 0 ]; then
   echo "$label: failed: ${failed_bins[*]}" >&2
 fi

@@ -10,14 +10,17 @@
  * when none does, 2 on a harness error.  shrink exits 0 once the minimal
  * file is written, 1 when the case does not fail any more, 2 on errors. */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -160,6 +163,222 @@ static const char *find_program(const char *name, char *buf, size_t len)
   return NULL;
 }
 
+/* ---- tracing ------------------------------------------------------------- */
+
+/* `nsconform repro --trace-run STRACE OUT LIMIT_MS RUNTIME ARGS...` is the
+ * wrapper of every runtime command of `repro --trace`.  It forks the runtime
+ * stopped before its exec, has strace -f attach to it, lets it go and waits
+ * for it.  Once the runtime's own process has exited, strace is told to let
+ * go of what it still traces (a container init lives on after create) and
+ * to finish its file; the wrapper then exits with the runtime's status.  So
+ * no tracer outlives the command: the harness sees what it sees without
+ * tracing (the same exit statuses, children and leak checks), and a
+ * container's processes are never tied to a tracer that is killed or
+ * reaped later.  Processes strace attaches to, rather than starts, are
+ * detached on its exit, never killed. */
+#define TRACE_RUN "--trace-run"
+
+static long mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* The pid of pid's tracer, 0 for none, -1 when pid is gone. */
+static pid_t tracer_of(pid_t pid)
+{
+  char path[64], line[256];
+  snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+  FILE *f = fopen(path, "re");
+  if (!f)
+    return -1;
+  pid_t t = -1;
+  while (fgets(line, sizeof(line), f))
+    if (sscanf(line, "TracerPid: %d", &t) == 1)
+      break;
+  fclose(f);
+  return t;
+}
+
+/* waitpid with a bound: the status, or -1 (errno ETIMEDOUT when the
+ * process is still there after ms). */
+static int wait_bounded(pid_t pid, long ms)
+{
+  long deadline = mono_ms() + ms;
+  for (;;) {
+    int status;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return status;
+    if (r < 0 && errno != EINTR)
+      return -1;
+    if (mono_ms() >= deadline) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    struct timespec ts = {0, 2 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+static void stop_and_reap(pid_t pid)
+{
+  kill(pid, SIGKILL);
+  wait_bounded(pid, 5000);
+}
+
+/* The cgroup v2 path (below its mount) of pid, into buf; false if none. */
+static bool cgroup2_of(pid_t pid, char *buf, size_t len)
+{
+  char path[64], line[PATH_MAX];
+  snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+  FILE *f = fopen(path, "re");
+  bool found = false;
+  while (f && !found && fgets(line, sizeof(line), f)) {
+    if (strncmp(line, "0::", 3) == 0) {
+      line[strcspn(line, "\n")] = '\0';
+      snprintf(buf, len, "%s", line + 3);
+      found = true;
+    }
+  }
+  if (f)
+    fclose(f);
+  return found;
+}
+
+/* Where the cgroup v2 hierarchy is mounted here, into buf; false if not. */
+static bool cgroup2_mount(char *buf, size_t len)
+{
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  char line[4096];
+  bool found = false;
+  while (f && !found && fgets(line, sizeof(line), f)) {
+    char *fs = strstr(line, " - cgroup2 ");
+    char mnt[PATH_MAX];
+    /* id parent major:minor root mount-point ... */
+    if (fs && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1) {
+      snprintf(buf, len, "%s", mnt);
+      found = true;
+    }
+  }
+  if (f)
+    fclose(f);
+  return found;
+}
+
+/* Leave the command's process group and cgroup leaf, which the harness
+ * kills when a command overruns its bound, for the harness's own: the
+ * wrapper must outlive such a kill to reap the runtime (else its zombie
+ * would be the harness's, a leak that tracing made) and end strace.  The
+ * runtime, forked before, stays in both, as it would be without tracing.
+ * Where that cannot be done (no cgroup v2 mount in an --isolate mount
+ * namespace) the wrapper stays, and an overrun also kills it. */
+static void leave_kill_scope(void)
+{
+  pid_t harness = getppid();
+  pid_t pg = getpgid(harness);
+  if (pg > 0)
+    setpgid(0, pg);
+  char mount[PATH_MAX], own[PATH_MAX], theirs[PATH_MAX], procs[3 * PATH_MAX];
+  if (!cgroup2_mount(mount, sizeof(mount)) || !cgroup2_of(getpid(), own, sizeof(own)) ||
+      !cgroup2_of(harness, theirs, sizeof(theirs)) || strcmp(own, theirs) == 0)
+    return;
+  snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mount, strcmp(theirs, "/") ? theirs : "");
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ssize_t w = write(fd, "0", 1);
+    (void)w;
+    close(fd);
+  }
+}
+
+static int trace_run(int argc, char **argv)
+{
+  if (argc < 5 || strcmp(argv[0], TRACE_RUN) != 0) {
+    fprintf(stderr, "nsconform repro: " TRACE_RUN " STRACE OUT LIMIT_MS RUNTIME [ARGS...]\n");
+    return 125;
+  }
+  const char *strace = argv[1], *out = argv[2];
+  unsigned long limit;
+  if (!parse_ulong(argv[3], 100, 600000, &limit))
+    return fprintf(stderr, "nsconform repro: " TRACE_RUN ": bad limit %s\n", argv[3]), 125;
+  char **cmd = argv + 4;
+  int go[2];
+  if (pipe2(go, O_CLOEXEC) < 0)
+    return perror("nsconform repro: pipe"), 125;
+  pid_t rt = fork();
+  if (rt < 0)
+    return perror("nsconform repro: fork"), 125;
+  if (rt == 0) {
+    /* Held until traced: nothing of the runtime runs untraced. */
+    close(go[1]);
+    char c;
+    ssize_t r;
+    while ((r = read(go[0], &c, 1)) < 0 && errno == EINTR)
+      ;
+    if (r != 1)
+      _exit(125);
+    execv(cmd[0], cmd);
+    _exit(127);
+  }
+  close(go[0]);
+  /* strace, forked next, goes along: a kill of the runtime's processes is
+   * then in the trace, and strace ends by itself once they are gone. */
+  leave_kill_scope();
+  char pid_arg[24];
+  snprintf(pid_arg, sizeof(pid_arg), "%d", (int)rt);
+  pid_t tr = fork();
+  if (tr < 0) {
+    perror("nsconform repro: fork");
+    close(go[1]);
+    wait_bounded(rt, 5000);
+    return 125;
+  }
+  if (tr == 0) {
+    /* -q: no attach/detach notes in the runtime's stderr */
+    execl(strace, strace, "-f", "-q", "-tt", "-s", "256", "-o", out, "-p", pid_arg, (char *)NULL);
+    _exit(127);
+  }
+  /* Attached once the runtime names its tracer; strace gone: no trace. */
+  long deadline = mono_ms() + 10000;
+  pid_t t;
+  bool tracer_gone = false;
+  while ((t = tracer_of(rt)) == 0 && mono_ms() < deadline) {
+    if (waitpid(tr, NULL, WNOHANG) == tr) {
+      tracer_gone = true;
+      break;
+    }
+    struct timespec ts = {0, 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  if (t != tr) {
+    fprintf(stderr, "nsconform repro: strace did not attach to the runtime\n");
+    close(go[1]);
+    stop_and_reap(rt);
+    if (!tracer_gone)
+      stop_and_reap(tr);
+    return 125;
+  }
+  int status = write(go[1], "g", 1) == 1 ? 0 : -1;
+  close(go[1]);
+  if (status == 0)
+    status = wait_bounded(rt, (long)limit + 5000);
+  if (status < 0)
+    stop_and_reap(rt);
+  /* The runtime's exit has been through strace (a traced child's status
+   * reaches its parent after the tracer has seen it).  What strace still
+   * traces is let go; it exits when nothing is left. */
+  kill(tr, SIGINT);
+  if (wait_bounded(tr, 5000) < 0) {
+    fprintf(stderr, "nsconform repro: strace did not finish in 5 s\n");
+    stop_and_reap(tr);
+  }
+  if (status < 0)
+    return 125;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* Open the runtime (the option's, else the file's) and the driver. */
 static int replayer_open(struct replayer *p, const struct repro_opts *o, struct nsc_repro *r,
                          const char *tree, struct nsrt_err *err)
@@ -216,11 +435,16 @@ static int replayer_open(struct replayer *p, const struct repro_opts *o, struct 
     if (!find_program("strace", strace, sizeof(strace)))
       return nsrt_fail_at(err, "repro", ENOENT, "trace", "strace is not installed");
     snprintf(target, sizeof(target), "%s.{n}", o->trace);
-    /* The runtime's own process, not its children: strace waits for every
-     * process it traces, so a traced container init would hold `create`
-     * until the container exits.  (strace -D, which would avoid that, made
-     * processes of the case die of SIGKILL here.) */
-    const char *w[] = {strace, "-tt", "-s", "256", "-o", target, NULL};
+    /* Every command runs under this nsconform's trace_run (above), which
+     * follows the runtime's whole process tree and lets go of it when the
+     * runtime's own process exits. */
+    static char self[PATH_MAX], limit[32];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0)
+      return nsrt_fail_at(err, "repro", errno, "trace", "readlink /proc/self/exe");
+    self[n] = '\0';
+    snprintf(limit, sizeof(limit), "%lu", o->timeout_ms);
+    const char *w[] = {self, "repro", TRACE_RUN, strace, target, limit, NULL};
     for (size_t i = 0; w[i]; i++)
       p->wrapper[i] = (char *)w[i];
     p->rt.wrapper = p->wrapper;
@@ -329,6 +553,8 @@ static const char *kind_name(enum nsc_case_kind k)
 
 int nsc_cmd_repro(int argc, char **argv, const char *tree)
 {
+  if (argc > 1 && strcmp(argv[1], TRACE_RUN) == 0)
+    return trace_run(argc - 1, argv + 1);
   struct repro_opts o;
   int pr = parse("repro", argc, argv, &o);
   if (pr != 0)

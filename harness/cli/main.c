@@ -8,6 +8,7 @@
  *   nsconform faults [--runtime PATH] [--points GLOB] [--actions LIST] ... (cmd_faults.c)
  *   nsconform repro  FILE [--runtime PATH] [--isolate] [--keep] [--trace FILE] ...
  *   nsconform shrink FILE [--out MIN.json] [--requirement ID] [--max-replays N] ...
+ *   nsconform overhead --runtime PATH --bundle DIR [--runs N] ... (cmd_overhead.c)
  *
  * Exit status: 0 when no MUST fails, 1 when one does, 2 on a harness error.
  */
@@ -24,18 +25,19 @@
 #include <unistd.h>
 
 #include "cmd_faults.h"
+#include "cmd_overhead.h"
 #include "driver.h"
 #include "error.h"
 #include "gen.h"
 #include "lifecycle_cases.h"
-#include "repro.h"
 #include "report.h"
+#include "repro.h"
 #include "results.h"
 #include "runtime.h"
 
 #define NSCONFORM_VERSION "0.1.0"
-#define EXIT_MUST_FAILED 1
-#define EXIT_HARNESS 2
+#define EXIT_MUST_FAILED  1
+#define EXIT_HARNESS      2
 
 static int usage(FILE *f)
 {
@@ -50,6 +52,8 @@ static int usage(FILE *f)
              "                        [--rootfs DIR] [--timeout MS]\n"
              "       nsconform shrink FILE [--out MIN.json] [--requirement ID] [--max-replays N]\n"
              "                        [--runtime PATH] [--isolate] [--rootfs DIR] [--timeout MS]\n"
+             "       nsconform overhead --runtime PATH --bundle DIR [--runs N] [--isolate]\n"
+             "                        [--timeout MS]\n"
              "       nsconform --version\n");
   return f == stderr ? EXIT_HARNESS : 0;
 }
@@ -108,15 +112,21 @@ struct options {
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-  static const struct option longopts[] = {
-      {"profile", required_argument, 0, 'p'},  {"seed", required_argument, 0, 's'},
-      {"count", required_argument, 0, 'c'},    {"out", required_argument, 0, 'o'},
-      {"runtime", required_argument, 0, 'r'},  {"runtime-arg", required_argument, 0, 'a'},
-      {"isolate", no_argument, 0, 'i'},        {"shard", required_argument, 0, 'S'},
-      {"rootfs", required_argument, 0, 'R'},   {"timeout", required_argument, 0, 't'},
-      {"only", required_argument, 0, 'O'},     {"keep", no_argument, 0, 'k'},
-      {"merge", no_argument, 0, 'm'},          {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option longopts[] = {{"profile", required_argument, 0, 'p'},
+                                           {"seed", required_argument, 0, 's'},
+                                           {"count", required_argument, 0, 'c'},
+                                           {"out", required_argument, 0, 'o'},
+                                           {"runtime", required_argument, 0, 'r'},
+                                           {"runtime-arg", required_argument, 0, 'a'},
+                                           {"isolate", no_argument, 0, 'i'},
+                                           {"shard", required_argument, 0, 'S'},
+                                           {"rootfs", required_argument, 0, 'R'},
+                                           {"timeout", required_argument, 0, 't'},
+                                           {"only", required_argument, 0, 'O'},
+                                           {"keep", no_argument, 0, 'k'},
+                                           {"merge", no_argument, 0, 'm'},
+                                           {"help", no_argument, 0, 'h'},
+                                           {0, 0, 0, 0}};
   int ch;
   optind = 1;
   while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -126,13 +136,11 @@ static int parse_options(int argc, char **argv, struct options *o)
       break;
     case 's':
       if (!parse_u64(optarg, &o->seed) || o->seed > INT64_MAX)
-        return fprintf(stderr, "nsconform: --seed: %s is not a number up to 2^63-1\n", optarg),
-               -1;
+        return fprintf(stderr, "nsconform: --seed: %s is not a number up to 2^63-1\n", optarg), -1;
       break;
     case 'c':
       if (!parse_u64(optarg, &o->count) || o->count > 100000)
-        return fprintf(stderr, "nsconform: --count: %s is not a number up to 100000\n", optarg),
-               -1;
+        return fprintf(stderr, "nsconform: --count: %s is not a number up to 100000\n", optarg), -1;
       break;
     case 't':
       if (!parse_u64(optarg, &o->timeout_ms) || o->timeout_ms < 100 || o->timeout_ms > 600000)
@@ -157,8 +165,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     case 'S':
       if (sscanf(optarg, "%u/%u", &o->shard_k, &o->shard_n) != 2 || o->shard_n == 0 ||
           o->shard_k == 0 || o->shard_k > o->shard_n)
-        return fprintf(stderr, "nsconform: --shard: %s is not K/N with 1 <= K <= N\n", optarg),
-               -1;
+        return fprintf(stderr, "nsconform: --shard: %s is not K/N with 1 <= K <= N\n", optarg), -1;
       break;
     case 'R':
       o->rootfs = optarg;
@@ -254,7 +261,8 @@ static size_t select_cases(struct nsc_case *all, size_t n, const struct options 
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     bool in_shard = o->shard_n <= 1 || i % o->shard_n == o->shard_k - 1;
-    bool matches = !o->only || strstr(all[i].id, o->only) || (all[i].title && strstr(all[i].title, o->only));
+    bool matches =
+        !o->only || strstr(all[i].id, o->only) || (all[i].title && strstr(all[i].title, o->only));
     if (in_shard && matches)
       sel[k++] = &all[i];
   }
@@ -365,9 +373,9 @@ static int cmd_run(struct options *o)
   d.seed = o->seed;
   char line[256];
   gen_stats_format(&st, line, sizeof(line));
-  fprintf(stderr, "nsconform: %s %s%s; seed %llu; %s; %zu lifecycle cases; running %zu\n",
-          rt.name, rt.version, o->isolate ? " (isolated)" : "", (unsigned long long)o->seed,
-          line, n_life, n_sel);
+  fprintf(stderr, "nsconform: %s %s%s; seed %llu; %s; %zu lifecycle cases; running %zu\n", rt.name,
+          rt.version, o->isolate ? " (isolated)" : "", (unsigned long long)o->seed, line, n_life,
+          n_sel);
 
   double t0 = now_s();
   size_t failing = 0;
@@ -489,8 +497,8 @@ static int cmd_report(struct options *o, int argc, char **argv)
     snprintf(path, sizeof(path), "%s/index.html", o->out);
     FILE *f = fopen(path, "we");
     if (!f || nsc_report_html(f, (const json_t *const *)docs, n, catalog, &err) < 0)
-      status = f ? fail(&err) : (fprintf(stderr, "nsconform: %s: %s\n", path, strerror(errno)),
-                                 EXIT_HARNESS);
+      status = f ? fail(&err)
+                 : (fprintf(stderr, "nsconform: %s: %s\n", path, strerror(errno)), EXIT_HARNESS);
     if (f && fclose(f) != 0)
       status = EXIT_HARNESS;
     if (status == 0)
@@ -521,6 +529,8 @@ int main(int argc, char **argv)
     return nsc_cmd_shrink(argc - 1, argv + 1, o.tree);
   if (!strcmp(cmd, "faults"))
     return nsc_cmd_faults(argc - 1, argv + 1, o.tree);
+  if (!strcmp(cmd, "overhead"))
+    return nsc_cmd_overhead(argc - 1, argv + 1);
   int r = parse_options(argc - 1, argv + 1, &o);
   if (r != 0)
     return r > 0 ? 0 : EXIT_HARNESS;

@@ -27,6 +27,8 @@
 
 #include <jansson.h>
 
+struct sock_fprog;
+
 enum inj_target {
   T_CLONE,
   T_CLONE3,
@@ -64,6 +66,12 @@ struct inj_opts {
   bool all_targets;   /* trap every target, not only the planned ones */
   long timeout_ms;    /* the supervisor's own bound */
   const char *cgroup; /* cgroup v2 directory the supervisor moves to, or NULL */
+  /* The filter is loaded right before PROGRAM's execve, by the process that
+   * execs it (the harness's spawn path), so counting starts at once: the
+   * execve is trapped only when a step targets it (then the first one is
+   * PROGRAM's own and not counted).  false (nsc-inject): always trapped,
+   * the supervisor takes the listener while PROGRAM waits in it. */
+  bool no_exec_marker;
 };
 
 /* Names of targets and actions ("clone3", "errno"). */
@@ -77,10 +85,52 @@ int inj_parse_step(const char *text, struct inj_step *out, char *msg, size_t len
 /* Whether the filter must trap target t for these options. */
 bool inj_traps(const struct inj_opts *o, enum inj_target t);
 
-/* The supervisor: serve the listener until every task using the filter is
- * gone or the timeout passes; program_pid is the process that execs PROGRAM
- * (calls before its first execve are not counted).  Writes the summary. */
-void inj_supervise(const struct inj_opts *o, int listener, pid_t program_pid, const char *mode);
+/* ---- the filter (filter.c) ------------------------------------------------ */
+
+/* The filter for these options as a BPF program (prog->filter malloc'd;
+ * inj_free_prog frees it).  Returns 0, or -1 with errno. */
+int inj_build_prog(const struct inj_opts *o, struct sock_fprog *prog);
+void inj_free_prog(struct sock_fprog *prog);
+/* Load prog on the calling thread with a new listener; no allocation, so a
+ * vfork-style child may call it.  *killable says whether the kernel took
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV.  Returns the listener, or -1. */
+int inj_load_prog(const struct sock_fprog *prog, bool *killable);
+
+/* ---- one listener (supervise.c) ------------------------------------------ */
+
+/* The supervisor of one listener: counts and acts on the calls of the tree
+ * that loaded it.  program is the process that loaded the filter and execs
+ * PROGRAM (calls before its first execve are not counted).  o is copied;
+ * o->log_fd stays the caller's.  Logs the start event. */
+struct inj_sup;
+struct inj_sup *inj_sup_new(const struct inj_opts *o, int listener, pid_t program,
+                            const char *mode);
+int inj_sup_fd(const struct inj_sup *s);
+/* The listener is readable: take one notification and act on it. */
+void inj_sup_ready(struct inj_sup *s);
+/* Release the delayed calls that are due; ms to the next one, -1: none. */
+long inj_sup_delays(struct inj_sup *s);
+/* Log the summary (reason "hangup" or "timeout"), close the listener, free. */
+void inj_sup_end(struct inj_sup *s, const char *reason);
+
+/* One listener until every task using its filter is gone or o->timeout_ms
+ * passes. */
+void inj_supervise(const struct inj_opts *o, int listener, pid_t program, const char *mode);
+
+/* ---- many listeners over a socket (serve.c) -------------------------------- */
+
+/* Hand a listener over: send it with its plan o (o->log_fd and o->cgroup
+ * are ignored) and the command's log fd (or -1) on sock, a SOCK_SEQPACKET
+ * socket whose peer runs inj_serve.  Uses sendmmsg, which the filter never
+ * traps, and no allocation: safe in a vfork-style child after
+ * inj_load_prog.  Returns 0, or -1 with errno. */
+int inj_send_listener(int sock, int listener, int log_fd, bool killable, const struct inj_opts *o);
+
+/* Serve every listener sent on ctl (inj_send_listener), each with its own
+ * plan, counts and log, and each for at most its plan's timeout_ms, until
+ * the other side has closed ctl and every listener has hung up (its tree is
+ * gone) or timed out. */
+void inj_serve(int ctl);
 
 /* Append one JSON line to the log (no-op without a log). */
 void inj_log(const struct inj_opts *o, json_t *event);

@@ -16,7 +16,6 @@
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,10 +31,6 @@
 #include <unistd.h>
 
 #include "inject.h"
-
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
 
 /* Status in the shared page. */
 enum { HS_WAIT = 0, HS_LOADED = 1, HS_FAILED = 2 };
@@ -91,106 +86,6 @@ static int futex_wait_change(_Atomic int *addr, int seen, long timeout_ms)
     struct timespec ts = {.tv_sec = left / 1000, .tv_nsec = (left % 1000) * 1000000L};
     syscall(SYS_futex, addr, FUTEX_WAIT, seen, &ts, NULL, 0);
   }
-}
-
-/* ---- the filter ------------------------------------------------------------ */
-
-static int add_notify(scmp_filter_ctx ctx, const char *name)
-{
-  int nr = seccomp_syscall_resolve_name(name);
-  if (nr == __NR_SCMP_ERROR)
-    return 0; /* not on this architecture (fork/vfork on some) */
-  return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
-}
-
-static scmp_filter_ctx build_filter(const struct inj_opts *o)
-{
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (!ctx)
-    return NULL;
-  /* Never change what the program would do otherwise: no no_new_privs. */
-  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-  /* The program's own execve marks where counting starts: always trapped. */
-  rc = rc ?: add_notify(ctx, "execve");
-  rc = rc ?: add_notify(ctx, "execveat");
-  /* Thread creation is not a process boundary: clone with CLONE_THREAD
-   * passes without a notification (clone3 is checked by the supervisor,
-   * its flags are in memory). */
-  if (!rc && inj_traps(o, T_CLONE))
-    rc = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(clone), 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
-  if (!rc && inj_traps(o, T_CLONE3))
-    rc = add_notify(ctx, "clone3");
-  if (!rc && inj_traps(o, T_FORK))
-    rc = add_notify(ctx, "fork");
-  if (!rc && inj_traps(o, T_VFORK))
-    rc = add_notify(ctx, "vfork");
-  if (!rc && inj_traps(o, T_UNSHARE))
-    rc = add_notify(ctx, "unshare");
-  if (!rc && inj_traps(o, T_SETNS))
-    rc = add_notify(ctx, "setns");
-  if (!rc && inj_traps(o, T_SETRESUID))
-    rc = add_notify(ctx, "setresuid");
-  if (!rc && inj_traps(o, T_SETRESGID))
-    rc = add_notify(ctx, "setresgid");
-  bool maps = inj_traps(o, T_UID_MAP) || inj_traps(o, T_GID_MAP) || inj_traps(o, T_SETGROUPS);
-  bool sync = inj_traps(o, T_SYNC);
-  if (!rc && (maps || sync))
-    rc = add_notify(ctx, "write");
-  if (!rc && maps)
-    rc = add_notify(ctx, "pwrite64");
-  if (!rc && sync)
-    rc = add_notify(ctx, "sendto");
-  if (!rc && sync)
-    rc = add_notify(ctx, "sendmsg");
-  if (rc) {
-    seccomp_release(ctx);
-    errno = -rc;
-    return NULL;
-  }
-  return ctx;
-}
-
-/* Load with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV when the kernel has it:
- * a notification the supervisor has received is then no longer cancelled by
- * a non-fatal signal (Go's preemption signal would otherwise abort and
- * re-issue the call).  libseccomp of this vintage cannot set that flag, so
- * its BPF is exported and loaded here.  Returns the listener fd. */
-static int load_filter(scmp_filter_ctx ctx, char *mode, size_t mode_len)
-{
-  int mfd = memfd_create("nsc-inject-bpf", MFD_CLOEXEC);
-  if (mfd >= 0 && seccomp_export_bpf(ctx, mfd) == 0) {
-    off_t size = lseek(mfd, 0, SEEK_END);
-    struct sock_filter *insns = size > 0 ? malloc((size_t)size) : NULL;
-    if (insns && pread(mfd, insns, (size_t)size, 0) == size) {
-      struct sock_fprog prog = {.len = (unsigned short)(size / sizeof(*insns)), .filter = insns};
-      long fd =
-          syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
-      if (fd >= 0) {
-        free(insns);
-        close(mfd);
-        snprintf(mode, mode_len, "wait-killable");
-        return (int)fd;
-      }
-    }
-    free(insns);
-  }
-  if (mfd >= 0)
-    close(mfd);
-  /* An older kernel: the plain listener. */
-  int rc = seccomp_load(ctx);
-  if (rc < 0) {
-    errno = -rc;
-    return -1;
-  }
-  int fd = seccomp_notify_fd(ctx);
-  if (fd < 0) {
-    errno = -fd;
-    return -1;
-  }
-  snprintf(mode, mode_len, "plain");
-  return fd;
 }
 
 /* ---- the supervisor's start ----------------------------------------------- */
@@ -259,8 +154,6 @@ static void supervisor(const struct inj_opts *o, struct handshake *hs, pid_t pro
   char mode[32];
   snprintf(mode, sizeof(mode), "%s", hs->mode);
   munmap(hs, sizeof(*hs));
-  inj_log(o, json_pack("{s:s, s:i, s:i, s:s}", "event", "start", "supervisor", (int)getpid(), "pid",
-                       (int)program, "mode", mode));
   inj_supervise(o, listener, program, mode);
   _exit(0);
 }
@@ -351,8 +244,8 @@ int main(int argc, char **argv)
       return 125;
     }
   }
-  scmp_filter_ctx ctx = build_filter(&o);
-  if (!ctx) {
+  struct sock_fprog prog;
+  if (inj_build_prog(&o, &prog) < 0) {
     fprintf(stderr, "nsc-inject: building the filter: %s\n", strerror(errno));
     return 125;
   }
@@ -371,8 +264,10 @@ int main(int argc, char **argv)
   }
   if (sup == 0)
     supervisor(&o, hs, self);
-  int listener = load_filter(ctx, hs->mode, sizeof(hs->mode));
-  seccomp_release(ctx);
+  bool killable;
+  int listener = inj_load_prog(&prog, &killable);
+  inj_free_prog(&prog);
+  snprintf(hs->mode, sizeof(hs->mode), "%s", killable ? "wait-killable" : "plain");
   if (listener < 0) {
     int e = errno;
     atomic_store(&hs->state, HS_FAILED);

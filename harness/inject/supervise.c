@@ -22,6 +22,15 @@
 
 #include "inject.h"
 
+/* Linux 6.6: a reply switches straight to the woken caller on this CPU
+ * (older headers lack the names; older kernels refuse the ioctl). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 #define MAX_DELAYS 64
 #define MAX_DATA   (1 << 20)
 
@@ -34,8 +43,8 @@ struct delayed {
   unsigned n;
 };
 
-struct sup {
-  const struct inj_opts *o;
+struct inj_sup {
+  struct inj_opts o; /* a copy: each listener has its own log */
   int fd;
   pid_t program;
   bool started; /* the program's own execve went by */
@@ -44,6 +53,9 @@ struct sup {
   size_t n_delays;
   unsigned fired;
   pid_t tgid; /* the process of the call being acted on */
+  char mode[32];
+  struct seccomp_notif *req;
+  size_t req_size;
 };
 
 static long now_ms(void)
@@ -55,7 +67,7 @@ static long now_ms(void)
 
 /* 0, or -errno (ENOENT: the call is no longer waiting: its task died, or a
  * signal interrupted it and it will be issued again). */
-static int reply(struct sup *s, uint64_t id, int64_t val, int error, bool cont)
+static int reply(struct inj_sup *s, uint64_t id, int64_t val, int error, bool cont)
 {
   struct seccomp_notif_resp resp = {
       .id = id, .val = val, .error = error, .flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0};
@@ -66,7 +78,7 @@ static int reply(struct sup *s, uint64_t id, int64_t val, int error, bool cont)
   return 0;
 }
 
-static bool id_valid(struct sup *s, uint64_t id)
+static bool id_valid(struct inj_sup *s, uint64_t id)
 {
   return ioctl(s->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
@@ -162,11 +174,11 @@ static int classify(const struct seccomp_notif *req)
   return -1;
 }
 
-static const struct inj_step *find_step(const struct sup *s, enum inj_target t, unsigned n)
+static const struct inj_step *find_step(const struct inj_sup *s, enum inj_target t, unsigned n)
 {
-  for (size_t i = 0; i < s->o->n_steps; i++)
-    if (s->o->steps[i].target == t && s->o->steps[i].nth == n)
-      return &s->o->steps[i];
+  for (size_t i = 0; i < s->o.n_steps; i++)
+    if (s->o.steps[i].target == t && s->o.steps[i].nth == n)
+      return &s->o.steps[i];
   return NULL;
 }
 
@@ -184,7 +196,7 @@ static pid_t tgid_of(pid_t tid)
   return tgid;
 }
 
-static void log_fault(struct sup *s, const struct inj_step *st, unsigned n, pid_t pid, int nr,
+static void log_fault(struct inj_sup *s, const struct inj_step *st, unsigned n, pid_t pid, int nr,
                       bool ok, const char *detail)
 {
   char *name = syscall_name(nr);
@@ -206,7 +218,7 @@ static void log_fault(struct sup *s, const struct inj_step *st, unsigned n, pid_
     json_object_set_new(e, "mono_ms", json_real(ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6));
   if (ok)
     s->fired++;
-  inj_log(s->o, e);
+  inj_log(&s->o, e);
 }
 
 /* ---- writes done on the caller's behalf ------------------------------------ */
@@ -349,7 +361,7 @@ static ssize_t do_write(int fd, const struct write_call *w, size_t len)
 
 /* short(N) and corrupt(BYTE): write on the caller's behalf, through its own
  * open file, and answer for the call. */
-static void act_write(struct sup *s, const struct seccomp_notif *req, const struct inj_step *st,
+static void act_write(struct inj_sup *s, const struct seccomp_notif *req, const struct inj_step *st,
                       unsigned n)
 {
   pid_t pid = (pid_t)req->pid;
@@ -415,7 +427,7 @@ static void act_write(struct sup *s, const struct seccomp_notif *req, const stru
 
 /* ---- one notification ------------------------------------------------------ */
 
-static void handle(struct sup *s, const struct seccomp_notif *req)
+static void handle(struct inj_sup *s, const struct seccomp_notif *req)
 {
   pid_t pid = (pid_t)req->pid;
   int nr = req->data.nr;
@@ -427,17 +439,17 @@ static void handle(struct sup *s, const struct seccomp_notif *req)
     return;
   }
   int t = classify(req);
-  if (t < 0 || !inj_traps(s->o, (enum inj_target)t) || !id_valid(s, req->id)) {
+  if (t < 0 || !inj_traps(&s->o, (enum inj_target)t) || !id_valid(s, req->id)) {
     reply(s, req->id, 0, 0, true);
     return;
   }
   unsigned n = ++s->counts[t];
   const struct inj_step *st = find_step(s, (enum inj_target)t, n);
   s->tgid = st ? tgid_of(pid) : 0;
-  if (s->o->log_calls) {
+  if (s->o.log_calls) {
     char *name = syscall_name(nr);
-    inj_log(s->o, json_pack("{s:s, s:s, s:i, s:i, s:s?}", "event", "call", "target",
-                            inj_target_name(t), "n", (int)n, "pid", (int)pid, "syscall", name));
+    inj_log(&s->o, json_pack("{s:s, s:s, s:i, s:i, s:s?}", "event", "call", "target",
+                             inj_target_name(t), "n", (int)n, "pid", (int)pid, "syscall", name));
     free(name);
   }
   if (!st) {
@@ -487,7 +499,7 @@ static void handle(struct sup *s, const struct seccomp_notif *req)
 
 /* Release every delayed call that is due; returns ms to the next one (-1:
  * none). */
-static long run_delays(struct sup *s)
+static long run_delays(struct inj_sup *s)
 {
   long next = -1, now = now_ms();
   for (size_t i = 0; i < s->n_delays;) {
@@ -509,20 +521,81 @@ static long run_delays(struct sup *s)
   return next;
 }
 
+struct inj_sup *inj_sup_new(const struct inj_opts *o, int listener, pid_t program, const char *mode)
+{
+  struct inj_sup *s = calloc(1, sizeof(*s));
+  if (!s)
+    return NULL;
+  s->o = *o;
+  s->fd = listener;
+  s->program = program;
+  /* Every notification is a round trip between the caller and us: with
+   * synchronous wake-ups the kernel hands the CPU over each way instead of
+   * waking the other side wherever it sleeps. */
+  ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+  /* Without the marker nothing ran between the filter and PROGRAM. */
+  s->started = o->no_exec_marker && !inj_traps(o, T_EXECVE);
+  snprintf(s->mode, sizeof(s->mode), "%s", mode);
+  struct seccomp_notif_sizes sizes = {0};
+  s->req_size = sizeof(struct seccomp_notif);
+  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
+      sizes.seccomp_notif > s->req_size)
+    s->req_size = sizes.seccomp_notif;
+  s->req = calloc(1, s->req_size);
+  if (!s->req) {
+    free(s);
+    return NULL;
+  }
+  inj_log(&s->o, json_pack("{s:s, s:i, s:i, s:s}", "event", "start", "supervisor", (int)getpid(),
+                           "pid", (int)program, "mode", mode));
+  return s;
+}
+
+int inj_sup_fd(const struct inj_sup *s)
+{
+  return s->fd;
+}
+
+void inj_sup_ready(struct inj_sup *s)
+{
+  memset(s->req, 0, s->req_size);
+  if (ioctl(s->fd, SECCOMP_IOCTL_NOTIF_RECV, s->req) == 0)
+    handle(s, s->req);
+}
+
+long inj_sup_delays(struct inj_sup *s)
+{
+  return run_delays(s);
+}
+
+void inj_sup_end(struct inj_sup *s, const char *reason)
+{
+  json_t *counts = json_object();
+  for (int t = 0; t < T_COUNT; t++)
+    if (inj_traps(&s->o, (enum inj_target)t))
+      json_object_set_new(counts, inj_target_name((enum inj_target)t), json_integer(s->counts[t]));
+  inj_log(&s->o,
+          json_pack("{s:s, s:o, s:i, s:s, s:s, s:b}", "event", "summary", "counts", counts, "fired",
+                    (int)s->fired, "reason", reason, "mode", s->mode, "started", s->started));
+  /* Calls still waiting (a delay not yet due) fail with ENOSYS once the
+   * listener is closed. */
+  close(s->fd);
+  free(s->req);
+  free(s);
+}
+
 void inj_supervise(const struct inj_opts *o, int listener, pid_t program, const char *mode)
 {
   signal(SIGPIPE, SIG_IGN);
-  struct sup s = {.o = o, .fd = listener, .program = program};
-  struct seccomp_notif_sizes sizes = {0};
-  size_t req_size = sizeof(struct seccomp_notif);
-  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
-      sizes.seccomp_notif > req_size)
-    req_size = sizes.seccomp_notif;
-  struct seccomp_notif *req = calloc(1, req_size);
+  struct inj_sup *s = inj_sup_new(o, listener, program, mode);
+  if (!s) {
+    close(listener);
+    return;
+  }
   long deadline = now_ms() + o->timeout_ms;
   const char *reason = "timeout";
-  while (req) {
-    long wait = run_delays(&s);
+  for (;;) {
+    long wait = inj_sup_delays(s);
     long left = deadline - now_ms();
     if (left <= 0)
       break;
@@ -535,9 +608,7 @@ void inj_supervise(const struct inj_opts *o, int listener, pid_t program, const 
     if (r <= 0)
       continue;
     if (p.revents & POLLIN) {
-      memset(req, 0, req_size);
-      if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) == 0)
-        handle(&s, req);
+      inj_sup_ready(s);
       continue;
     }
     if (p.revents & (POLLHUP | POLLERR)) {
@@ -545,13 +616,5 @@ void inj_supervise(const struct inj_opts *o, int listener, pid_t program, const 
       break;
     }
   }
-  free(req);
-  json_t *counts = json_object();
-  for (int t = 0; t < T_COUNT; t++)
-    if (inj_traps(o, (enum inj_target)t))
-      json_object_set_new(counts, inj_target_name((enum inj_target)t), json_integer(s.counts[t]));
-  inj_log(o,
-          json_pack("{s:s, s:o, s:i, s:s, s:s, s:b}", "event", "summary", "counts", counts, "fired",
-                    (int)s.fired, "reason", reason, "mode", mode, "started", s.started));
-  close(listener);
+  inj_sup_end(s, reason);
 }

@@ -1,6 +1,8 @@
 /* Black-box faults: any runtime, no cooperation needed.  Each runtime
- * command of a case runs under nsc-inject (harness/inject/), a seccomp
- * user-notification supervisor that counts the calls of the command's whole
+ * command of a case loads a seccomp user-notification filter just before
+ * its exec and is served by the harness's supervisor (blackbox_sup.c, built
+ * on harness/inject/; under a wrapper such as repro --trace's, by the
+ * standalone nsc-inject), which counts the calls of the command's whole
  * process tree per target (clone, clone3, fork, vfork, unshare, setns,
  * writes to /proc/<pid>/uid_map, gid_map and setgroups, writes and sends on
  * sockets ("sync"), setresuid, setresgid, execve) and acts on the Nth one:
@@ -11,8 +13,8 @@
  *    "steps": [{"target": "clone3", "nth": 2, "action": "errno", "arg": "EAGAIN"}],
  *    "commands": ["create"],
  *    "bugs": ["intermediate-no-reap"]}      (optional: NSRT_BUGS for nsrt-bugs)
- * A plan without steps records: every command runs under nsc-inject with
- * every target trapped and nothing done, and the result's fault record gets
+ * A plan without steps records: every command runs supervised with every
+ * target trapped and nothing done, and the result's fault record gets
  * "counts": {"create": {"clone3": 2, ...}, "start": {...}, ...}, which is
  * what the sweep needs to know the range of N.
  *
@@ -41,6 +43,34 @@ struct nsrt_err;
  * nsc-inject next to the running program.  NULL when none is found. */
 void nsc_blackbox_set_inject(const char *path);
 const char *nsc_blackbox_inject(void);
+
+/* End this process's black-box supervisor (blackbox_sup.c), if it has one:
+ * it goes once the listeners it still serves hang up, or is killed after
+ * timeout_ms.  The driver calls it when it is done. */
+void nsc_bb_sup_stop(int timeout_ms);
+
+/* Before a case's leak snapshot: start the supervisor a black-box case will
+ * use, so its socket is the harness's before the case, not a leak of it. */
+struct nsc_driver;
+void nsc_blackbox_prepare(const struct nsc_driver *d, const struct nsc_case *c);
+
+/* Runtime commands under the harness's supervisor outside a case (what a
+ * case does per command; `nsconform overhead` measures it).  steps are
+ * nsc-inject plan texts ("clone3@2=errno(EAGAIN)"); none: every target
+ * trapped and counted.  timeout_ms bounds each command's supervision. */
+struct nsc_bb_plan;
+struct nsc_runtime;
+struct nsc_exec_opts;
+struct nsc_exec;
+struct nsc_bb_plan *nsc_bb_plan_new(const char *const *steps, size_t n, long timeout_ms,
+                                    struct nsrt_err *err);
+void nsc_bb_plan_free(struct nsc_bb_plan *p);
+/* Run one command with the plan's filter (nsc_runtime_exec), its events
+ * going to the file log (may be NULL).  -1 with err when the supervision
+ * could not be set up (nothing ran); else 0 and r as nsc_runtime_exec. */
+int nsc_bb_exec(const struct nsc_bb_plan *p, const struct nsc_runtime *rt, const char *cgroup_base,
+                const struct nsc_exec_opts *o, const char *log, struct nsc_exec *r,
+                const char *const argv[], struct nsrt_err *err);
 
 /* "clone3@2=errno(EAGAIN)" for a plan step; -1 with the step's JSON path in
  * err when it is not valid ("steps[1].target: \"foo\" is not a target"). */

@@ -31,6 +31,7 @@ struct bb_cmd {
   char log[PATH_MAX];
   pid_t supervisor; /* from the log's start event, 0 when unknown */
   pid_t program;    /* the command's own process (the runtime's main) */
+  bool shared;      /* served by the harness's supervisor (blackbox_sup.c), not nsc-inject */
 };
 
 /* One case: its plan, the steps as nsc-inject --plan text, and its commands. */
@@ -40,7 +41,8 @@ struct bb_run {
   bool record;
   char steps[16][64];
   size_t n_steps;
-  char sibling[PATH_MAX]; /* the supervisors' cgroup leaf, "" when none */
+  char sibling[PATH_MAX];     /* nsc-inject's supervisors' cgroup leaf, "" when none */
+  struct nsc_bb_plan *shared; /* the plan for the harness's supervisor, NULL until needed */
   struct bb_cmd cmd[NSC_BB_N_COMMANDS];
   int failed;
 };
@@ -55,6 +57,21 @@ bool nsc_bb_names_step(const char *line, const char *target);
 /* Wait (bounded) for a supervisor to end, and reap it; killed when it
  * outlives the bound.  False when it had to be killed. */
 bool nsc_bb_wait_supervisor(pid_t pid, int timeout_ms);
+/* Wait (bounded) until the supervision of a command has ended (its tree is
+ * gone): nsc-inject's process exits (killed past the bound), or the
+ * harness's supervisor logs the command's summary. */
+void nsc_bb_wait_command(const struct bb_cmd *c, int timeout_ms);
+
+/* ---- blackbox_sup.c -------------------------------------------------------- */
+
+/* The socket to this process's supervisor, forked on first use (in the
+ * leaf "inject" under cgroup_base when there is one).  -1 with err. */
+int nsc_bb_sup_socket(const char *cgroup_base, struct nsrt_err *err);
+/* Its pid, 0 when none. */
+pid_t nsc_bb_sup_pid(void);
+/* Wait (bounded) until a command's log holds an event of this kind
+ * ("start", "fault", "summary"). */
+bool nsc_bb_log_wait(const char *log, const char *event, int timeout_ms);
 
 /* ---- blackbox_judge.c ------------------------------------------------------ */
 

@@ -249,7 +249,7 @@ void nsc_bb_judge_failure(struct bb_run *b, const struct nsc_snap *before, const
    * supervisor ends once no process of the tree is left; waited for first,
    * so it is not taken for a leaked child of the harness. */
   if (!strcmp(c->name, "create")) {
-    nsc_bb_wait_supervisor(c->supervisor, 1000);
+    nsc_bb_wait_command(c, 1000);
     char **leaks = nsc_leaks_check(before, x->d->rt->root, x->leaf, x->id, 0);
     cleanup_free char *text = nsc_leaks_join(leaks);
     if (self_killed && leaks)
@@ -288,7 +288,8 @@ void nsc_bb_judge_cleanup(struct bb_run *b, const struct nsc_snap *before)
   bool gone = after == NULL;
   json_decref(after);
   for (size_t k = 0; k < NSC_BB_N_COMMANDS; k++)
-    nsc_bb_wait_supervisor(b->cmd[k].supervisor, 1000);
+    if (b->cmd[k].ran && b->cmd[k].wrapped)
+      nsc_bb_wait_command(&b->cmd[k], 1000);
   char **leaks = nsc_leaks_check(before, x->d->rt->root, x->leaf, x->id, 0);
   cleanup_free char *text = nsc_leaks_join(leaks);
   nsc_case_verdict(x, REQ("runtime.delete.removes-resources"), gone && !leaks,

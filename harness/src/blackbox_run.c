@@ -1,10 +1,12 @@
 /* One black-box case (nsc_blackbox_run, blackbox.h): each runtime command
- * under nsc-inject with the plan's steps, its supervisor moved out of the
- * case's leaf and waited for, and the supervisors' logs collected for the
- * verdicts of blackbox_judge.c. */
+ * loads the plan's filter in the harness's spawn path and is served by the
+ * harness's supervisor (blackbox_sup.c), or, where the runtime has a wrapper
+ * already, runs under nsc-inject; the supervision is waited for and the logs
+ * collected for the verdicts of blackbox_judge.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../inject/inject.h"
 #include "blackbox.h"
 #include "blackbox_int.h"
 #include "cgroup.h"
@@ -97,6 +100,51 @@ bool nsc_bb_wait_supervisor(pid_t pid, int timeout_ms)
   }
 }
 
+/* The plan of the harness's supervisor, made once per case.  NULL when the
+ * steps cannot be expressed (they were checked before) or the filter
+ * cannot be built. */
+static struct nsc_bb_plan *shared_plan(struct bb_run *b, struct nsrt_err *err)
+{
+  if (!b->shared) {
+    const char *steps[ARRAY_SIZE(b->steps)];
+    for (size_t k = 0; k < b->n_steps; k++)
+      steps[k] = b->steps[k];
+    /* The supervision of create lasts as long as the container: it must
+     * outlast every command of the case. */
+    b->shared = nsc_bb_plan_new(steps, b->n_steps,
+                                b->x->d->rt->timeout_ms * 6L + PROBE_TIMEOUT_MS * 2L, err);
+  }
+  return b->shared;
+}
+
+/* nsc-inject wraps the command: only where the runtime already has a
+ * wrapper (strace of `nsconform repro --trace`), which must stay outermost
+ * and is traced with the supervisor's start. */
+static void inject_wrapper(struct bb_run *b, struct bb_cmd *c, const char *inject, char *timeout,
+                           size_t timeout_len, const char **wrap)
+{
+  struct case_ctx *x = b->x;
+  size_t n = 0;
+  for (char **w = x->d->rt->wrapper; w && *w && n < 8; w++)
+    wrap[n++] = *w;
+  snprintf(timeout, timeout_len, "%d", x->d->rt->timeout_ms * 6 + PROBE_TIMEOUT_MS * 2);
+  wrap[n++] = inject;
+  wrap[n++] = "--log";
+  wrap[n++] = c->log;
+  wrap[n++] = "--timeout-ms";
+  wrap[n++] = timeout;
+  if (b->sibling[0]) {
+    wrap[n++] = "--cgroup";
+    wrap[n++] = b->sibling;
+  }
+  for (size_t k = 0; k < b->n_steps; k++) {
+    wrap[n++] = "--plan";
+    wrap[n++] = b->steps[k];
+  }
+  wrap[n++] = "--";
+  wrap[n] = NULL;
+}
+
 static int run_cmd(struct bb_run *b, size_t i, int stdout_fd, const char *const argv[])
 {
   struct case_ctx *x = b->x;
@@ -107,38 +155,25 @@ static int run_cmd(struct bb_run *b, size_t i, int stdout_fd, const char *const 
   const char *inject = nsc_blackbox_inject();
   char timeout[32];
   const char *wrap[8 + 12 + 2 * ARRAY_SIZE(b->steps)];
-  size_t n = 0;
-  if (c->wrapped && inject) {
-    /* A wrapper the runtime already has (strace of `nsconform repro
-     * --trace`) stays outermost. */
-    for (char **w = x->d->rt->wrapper; w && *w && n < 8; w++)
-      wrap[n++] = *w;
+  struct nsc_exec_opts o = {.stdout_fd = stdout_fd, .cgroup = x->leaf, .env = x->env};
+  struct nsrt_err err;
+  struct nsc_exec r;
+  if (c->wrapped) {
     snprintf(c->log, sizeof(c->log), "%s/inject-%s.jsonl", x->dir, c->name);
     unlink(c->log);
-    /* The supervisor of create lives as long as the container: it must
-     * outlast every command of the case. */
-    snprintf(timeout, sizeof(timeout), "%d", x->d->rt->timeout_ms * 6 + PROBE_TIMEOUT_MS * 2);
-    wrap[n++] = inject;
-    wrap[n++] = "--log";
-    wrap[n++] = c->log;
-    wrap[n++] = "--timeout-ms";
-    wrap[n++] = timeout;
-    if (b->sibling[0]) {
-      wrap[n++] = "--cgroup";
-      wrap[n++] = b->sibling;
-    }
-    for (size_t k = 0; k < b->n_steps; k++) {
-      wrap[n++] = "--plan";
-      wrap[n++] = b->steps[k];
-    }
-    wrap[n++] = "--";
-    wrap[n] = NULL;
-    rt.wrapper = (char **)wrap;
   }
-  struct nsc_exec_opts o = {.stdout_fd = stdout_fd, .cgroup = x->leaf, .env = x->env};
-  struct nsc_exec r;
   c->start = now_ms();
-  nsc_runtime_exec(&rt, &o, &r, argv);
+  const struct nsc_bb_plan *plan = c->wrapped && !x->d->rt->wrapper ? shared_plan(b, &err) : NULL;
+  if (plan && nsc_bb_exec(plan, x->d->rt, x->d->cgroup_base, &o, c->log, &r, argv, &err) == 0) {
+    c->shared = true;
+  } else {
+    if (c->wrapped && inject) {
+      inject_wrapper(b, c, inject, timeout, sizeof(timeout), wrap);
+      rt.wrapper = (char **)wrap;
+    }
+    c->start = now_ms();
+    nsc_runtime_exec(&rt, &o, &r, argv);
+  }
   c->end = now_ms();
   c->ran = true;
   c->status = r.status;
@@ -149,7 +184,10 @@ static int run_cmd(struct bb_run *b, size_t i, int stdout_fd, const char *const 
   if (r.status != 0 || r.timed_out)
     nsc_case_note_stderr(x, &r);
   nsc_exec_free(&r);
-  if (c->wrapped && inject) {
+  if (c->shared) {
+    pid_t sup = supervisor_of(c->log, &c->program);
+    c->supervisor = sup == nsc_bb_sup_pid() ? sup : 0;
+  } else if (c->wrapped && inject) {
     c->supervisor = supervisor_of(c->log, &c->program);
     move_supervisor(b, c->supervisor);
   }
@@ -157,6 +195,17 @@ static int run_cmd(struct bb_run *b, size_t i, int stdout_fd, const char *const 
   if (failed && b->failed < 0)
     b->failed = (int)i;
   return failed ? -1 : 0;
+}
+
+/* Wait (bounded) for the supervision of a command to end: nsc-inject's
+ * process exits, the harness's supervisor logs the command's summary.
+ * nsc-inject's is killed past the bound (its calls then fail). */
+void nsc_bb_wait_command(const struct bb_cmd *c, int timeout_ms)
+{
+  if (c->shared)
+    nsc_bb_log_wait(c->log, "summary", timeout_ms);
+  else
+    nsc_bb_wait_supervisor(c->supervisor, timeout_ms);
 }
 
 /* Every line of a supervisor's log, each with its "command". */
@@ -206,8 +255,8 @@ void nsc_blackbox_run(struct case_ctx *x)
     }
     b.n_steps++;
   }
-  if (!nsc_blackbox_inject()) {
-    nsc_case_verdict(x, REQ("robust.fault.fired"), false, "nsc-inject runs the commands",
+  if (x->d->rt->wrapper && !nsc_blackbox_inject()) {
+    nsc_case_verdict(x, REQ("robust.fault.fired"), false, "nsc-inject runs the wrapped commands",
                      "nsc-inject not found (set NSC_INJECT_BIN)");
     return;
   }
@@ -277,14 +326,14 @@ void nsc_blackbox_run(struct case_ctx *x)
   json_t *events = json_array(), *counts = json_object();
   if (b.failed >= 0) {
     /* The failed command's supervisor has usually ended by now. */
-    nsc_bb_wait_supervisor(b.cmd[b.failed].supervisor, 200);
+    nsc_bb_wait_command(&b.cmd[b.failed], 200);
   } else {
     /* Every command succeeded and the container is gone: so is every
      * supervisor, soon. */
     double deadline = now_ms() + SUPERVISOR_EXIT_MS;
     for (size_t k = 0; k < NSC_BB_N_COMMANDS; k++)
-      nsc_bb_wait_supervisor(b.cmd[k].supervisor,
-                             (int)(deadline > now_ms() ? deadline - now_ms() : 1));
+      if (b.cmd[k].ran && b.cmd[k].wrapped)
+        nsc_bb_wait_command(&b.cmd[k], (int)(deadline > now_ms() ? deadline - now_ms() : 1));
   }
   for (size_t k = 0; k < NSC_BB_N_COMMANDS; k++)
     collect_events(&b.cmd[k], events, counts);
@@ -310,8 +359,12 @@ void nsc_blackbox_run(struct case_ctx *x)
     nsc_bb_judge_failure(&b, &before, fired);
     nsc_bb_judge_cleanup(&b, &before);
   }
-  for (size_t m = 0; m < NSC_BB_N_COMMANDS; m++)
-    nsc_bb_wait_supervisor(b.cmd[m].supervisor, SUPERVISOR_EXIT_MS);
+  {
+    double deadline = now_ms() + SUPERVISOR_EXIT_MS;
+    for (size_t m = 0; m < NSC_BB_N_COMMANDS; m++)
+      if (b.cmd[m].ran && b.cmd[m].wrapped)
+        nsc_bb_wait_command(&b.cmd[m], (int)(deadline > now_ms() ? deadline - now_ms() : 1));
+  }
   if (b.sibling[0]) {
     nsc_cgroup_kill(b.sibling, 2000);
     nsc_reap_zombies();
@@ -345,5 +398,6 @@ void nsc_blackbox_run(struct case_ctx *x)
   json_decref(probe);
   for (size_t m = 0; m < NSC_BB_N_COMMANDS; m++)
     free(b.cmd[m].err);
+  nsc_bb_plan_free(b.shared);
   x->env = saved_env;
 }

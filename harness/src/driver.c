@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blackbox.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "driver_int.h"
@@ -738,6 +739,7 @@ int nsc_driver_run(struct nsc_driver *d, const struct nsc_case *c, struct nsc_re
   snprintf(x.id, sizeof(x.id), "%s%s", d->id_prefix, c->id);
   double start = now_ms();
 
+  nsc_blackbox_prepare(d, c);
   struct nsc_snap before;
   nsc_snapshot(&before, d->rt->root);
   struct nsc_hostguard host;
@@ -819,6 +821,8 @@ int nsc_driver_init(struct nsc_driver *d, struct nsc_runtime *rt, const char *ro
 
 void nsc_driver_fini(struct nsc_driver *d)
 {
+  /* The black-box supervisor first: it lives in a leaf under the base. */
+  nsc_bb_sup_stop(5000);
   if (d->cgroup_base[0]) {
     nsc_cgroup_kill(d->cgroup_base, 5000);
     nsc_reap_zombies();

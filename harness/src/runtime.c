@@ -12,10 +12,12 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../inject/inject.h" /* the filter and the listener hand-over */
 #include "cgroup.h"
 #include "cleanup.h"
 #include "error.h"
@@ -103,6 +105,40 @@ struct child_args {
   char **envp;
 };
 
+/* A message from the child once a filter may trap write: writev never is. */
+static void child_error(const char *what, int e)
+{
+  char line[160];
+  int n = snprintf(line, sizeof(line), "nsconform: %s: %s\n", what, strerrorname_np(e) ?: "?");
+  struct iovec v = {.iov_base = line, .iov_len = n > 0 ? (size_t)n : 0};
+  ssize_t w = writev(2, &v, 1);
+  (void)w;
+}
+
+/* In the child, last before the exec: load the filter and hand its listener
+ * to the supervisor.  The exec then waits for the supervisor's answer; a
+ * kernel timer (deleted by a successful exec) ends the child should that
+ * answer never come. */
+static void load_notify(const struct nsc_notify *n)
+{
+  struct sigevent sev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGKILL};
+  struct itimerspec its = {.it_value = {.tv_sec = 10}};
+  int timer;
+  if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &sev, &timer) == 0)
+    syscall(SYS_timer_settime, timer, 0, &its, NULL);
+  bool killable;
+  int listener = inj_load_prog(n->prog, &killable);
+  if (listener < 0) {
+    child_error("loading the seccomp filter", errno);
+    _exit(125);
+  }
+  if (inj_send_listener(n->sock, listener, n->log_fd, killable, n->plan) < 0) {
+    child_error("handing the listener to the supervisor", errno);
+    _exit(125);
+  }
+  close(listener);
+}
+
 /* In the child, on its own stack: never returns. */
 static int exec_child(void *arg)
 {
@@ -129,6 +165,8 @@ static int exec_child(void *arg)
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  if (a->o->notify)
+    load_notify(a->o->notify);
   execve(a->argv[0], (char *const *)a->argv, a->envp);
   _exit(127);
 }

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 struct nsrt_err;
+struct sock_fprog;
+struct inj_opts;
 
 struct nsc_runtime {
   char path[PATH_MAX]; /* absolute */
@@ -32,10 +34,22 @@ struct nsc_exec {
   char hang[2048]; /* when timed out: the survivors, described */
 };
 
+/* A seccomp notification filter the command loads just before its exec
+ * (black-box faults, blackbox_sup.c): the listener goes to the supervisor
+ * on sock with the plan and the log fd, so the command's first trapped call
+ * is its own execve. */
+struct nsc_notify {
+  const struct sock_fprog *prog;
+  const struct inj_opts *plan; /* harness/inject/inject.h */
+  int sock;                    /* SOCK_SEQPACKET, the supervisor's peer */
+  int log_fd;                  /* the command's supervisor log, or -1 */
+};
+
 struct nsc_exec_opts {
   int stdout_fd;      /* the command's stdout (a container created by it keeps it); -1: capture */
   const char *cgroup; /* leaf to run in, or NULL */
-  const char *const *env; /* extra NAME=VALUE entries, NULL-terminated; may be NULL */
+  const char *const *env;          /* extra NAME=VALUE entries, NULL-terminated; may be NULL */
+  const struct nsc_notify *notify; /* NULL: none */
 };
 
 /* Resolve path (a name is looked up in PATH), check it runs, read its

@@ -554,3 +554,30 @@ Test(inject, sweep_catches_an_unreaped_intermediate, .timeout = 180)
   json_decref(res);
   itest_assert_no_leaks(&before);
 }
+
+/* `nsconform overhead` runs nsrt through the harness's own supervised spawn
+ * path (the sweep's per-command path) and bare, and leaves nothing behind:
+ * the figures it prints are a benchmark's, only their presence is checked. */
+Test(inject, overhead_measures_the_spawn_path_and_leaves_nothing)
+{
+  struct itest_snap before;
+  itest_snapshot(&before);
+  json_t *cfg = itest_config();
+  json_object_set_new(json_object_get(cfg, "process"), "args", json_pack("[s]", "/bin/true"));
+  const char *bundle = itest_bundle(cfg);
+  struct run r;
+  run(&r, 60000,
+      (char *[]){(char *)getenv("NSCONFORM_BIN"), "overhead", "--runtime", (char *)itest_nsrt_bin(),
+                 "--bundle", (char *)bundle, "--runs", "2", NULL});
+  cr_assert_eq(r.status, 0, "status %d:\n%s%s", r.status, r.out, r.err);
+  cr_assert(strstr(r.out, "2 runs each, medians: bare ") != NULL, "%s", r.out);
+  cr_assert(strstr(r.out, "every target counted ") != NULL, "%s", r.out);
+  cr_assert(strstr(r.out, "one-step plan ") != NULL, "%s", r.out);
+  /* a runtime that fails is a harness error, not a figure */
+  run(&r, 60000,
+      (char *[]){(char *)getenv("NSCONFORM_BIN"), "overhead", "--runtime", "/bin/false", "--bundle",
+                 (char *)bundle, "--runs", "1", NULL});
+  cr_assert_eq(r.status, 2, "status %d:\n%s%s", r.status, r.out, r.err);
+  json_decref(cfg);
+  itest_assert_no_leaks(&before);
+}

@@ -225,6 +225,79 @@ Test(repro, a_failing_run_saves_repro_files_that_replay)
   itest_assert_no_leaks(&before);
 }
 
+/* The pid strace -f puts first on a trace line, 0 when the line has none
+ * (strace without -f writes the time first). */
+static long line_pid(const char *line)
+{
+  char *end;
+  long pid = strtol(line, &end, 10);
+  return end > line && *end == ' ' ? pid : 0;
+}
+
+/* Does the trace hold a namespace call, or the container program's
+ * execve, of a process other than its first one (the runtime's own)? */
+static bool traces_a_child(const char *text)
+{
+  long main_pid = line_pid(text);
+  for (const char *l = text; main_pid > 0 && *l; l += strcspn(l, "\n"), l += *l == '\n') {
+    long pid = line_pid(l);
+    size_t len = strcspn(l, "\n");
+    char line[512];
+    snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) - 1 ? len : sizeof(line) - 1), l);
+    if (pid > 0 && pid != main_pid &&
+        (strstr(line, " unshare(") || strstr(line, " clone3(") || strstr(line, " setns(") ||
+         strstr(line, " execve(\"/nsprobe\"")))
+      return true;
+  }
+  return false;
+}
+
+/* Processes whose argv names text (a trace prefix): strace left behind. */
+static int processes_naming(const char *text)
+{
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  int n = 0;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9')
+      continue;
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+    size_t len;
+    char *argv = itest_read_file(path, &len);
+    for (size_t i = 0; argv && i < len; i += strlen(argv + i) + 1)
+      if (strstr(argv + i, text)) {
+        n++;
+        break;
+      }
+    free(argv);
+  }
+  if (d)
+    closedir(d);
+  return n;
+}
+
+/* The outcome lines of a repro log, runs of digits masked (malloc'd). */
+static char *outcome(const char *log)
+{
+  size_t cap = strlen(log) + 1, n = 0;
+  char *out = malloc(cap);
+  cr_assert_not_null(out);
+  for (const char *l = log; *l; l += strcspn(l, "\n"), l += *l == '\n') {
+    if (strncmp(l, "still fails:", 12) && strncmp(l, "passes now:", 11) &&
+        strncmp(l, "new failure:", 12) && strncmp(l, "leak:", 5))
+      continue;
+    for (const char *c = l; *c && *c != '\n'; c++)
+      if (*c < '0' || *c > '9')
+        out[n++] = *c;
+      else if (n == 0 || out[n - 1] != '#')
+        out[n++] = '#';
+    out[n++] = '\n';
+  }
+  out[n] = '\0';
+  return out;
+}
+
 Test(repro, keep_and_trace)
 {
   struct itest_snap before;
@@ -234,11 +307,20 @@ Test(repro, keep_and_trace)
   /* In the ASan build the leak checker cannot run under ptrace and makes the
    * traced runtime fail: keep it off for the traced commands. */
   setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
-  char *log;
-  int st = nsconform(120, &log, "repro", file, "--keep", "--trace", trace, "--rootfs",
-                     itest_rootfs(), NULL);
+  char *plain_log, *log;
+  int st = nsconform(120, &plain_log, "repro", file, "--rootfs", itest_rootfs(), NULL);
+  cr_assert_eq(st, 1, "repro exited %d:\n%s", st, plain_log);
+  st = nsconform(120, &log, "repro", file, "--keep", "--trace", trace, "--rootfs", itest_rootfs(),
+                 NULL);
   cr_assert_eq(st, 1, "repro --keep --trace exited %d:\n%s", st, log);
   cr_assert_null(strstr(log, "new failure:"), "tracing changed the outcome:\n%s", log);
+  char *plain = outcome(plain_log), *traced = outcome(log);
+  cr_assert_str_eq(traced, plain, "tracing changed the outcome");
+  free(plain);
+  free(traced);
+  free(plain_log);
+  /* the tracers ended with their commands */
+  cr_assert_eq(processes_naming(trace), 0, "a tracer of %s is still running", trace);
   const char *kept = strstr(log, "bundle kept in ");
   cr_assert_not_null(kept, "%s", log);
   char bundle[PATH_MAX];
@@ -257,6 +339,10 @@ Test(repro, keep_and_trace)
   char *text = itest_read_file(t1, NULL);
   cr_assert_not_null(text, "no %s:\n%s", t1, log);
   cr_assert(strstr(text, "execve(") && strstr(text, "\"create\""), "%s is not create's trace", t1);
+  /* the runtime's children are traced too: nsrt (run by the broken
+   * runtime) makes the namespaces in its intermediate and init stages */
+  cr_assert(traces_a_child(text), "%s has no namespace call of a child process:\n%.2000s", t1,
+            text);
   snprintf(t1, sizeof(t1), "%s.2", trace);
   cr_assert_eq(access(t1, R_OK), 0, "only one command traced");
   free(text);
