@@ -126,6 +126,21 @@ void inj_supervise(const struct inj_opts *o, int listener, pid_t program, const 
  * inj_load_prog.  Returns 0, or -1 with errno. */
 int inj_send_listener(int sock, int listener, int log_fd, bool killable, const struct inj_opts *o);
 
+/* What travels with a listener (and its log fd). */
+struct inj_handoff {
+  pid_t program; /* the process that loaded the filter and execs PROGRAM */
+  int has_log;
+  int killable;      /* loaded with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+  struct inj_opts o; /* its log_fd and cgroup are the receiver's to set */
+};
+
+/* Receive one hand-over: 1 (fds close-on-exec), 0 when the other side has
+ * closed the socket (or an error), -1 for nothing (wait false) or a bad
+ * message. */
+int inj_recv_listener(int sock, struct inj_handoff *h, int *listener, int *log_fd, bool wait);
+/* Pass a received listener on to a supervisor (sendmmsg, as above). */
+int inj_forward_listener(int sock, const struct inj_handoff *h, int listener, int log_fd);
+
 /* Serve every listener sent on ctl (inj_send_listener), each with its own
  * plan, counts and log, and each for at most its plan's timeout_ms, until
  * the other side has closed ctl and every listener has hung up (its tree is

@@ -14,23 +14,9 @@
 
 #include "inject.h"
 
-/* What travels with the two fds. */
-struct handoff {
-  pid_t program; /* the sender: it execs PROGRAM next */
-  int has_log;
-  int killable;
-  struct inj_opts o; /* log_fd is the receiver's to set */
-};
-
-int inj_send_listener(int sock, int listener, int log_fd, bool killable, const struct inj_opts *o)
+/* sendmmsg of one message: h with the listener and the log fd (if any). */
+static int send_handoff(int sock, const struct inj_handoff *h, int listener, int log_fd)
 {
-  /* On the stack and filled field by field: no allocation here. */
-  struct handoff h;
-  memset(&h, 0, sizeof(h));
-  h.program = (pid_t)syscall(SYS_getpid);
-  h.has_log = log_fd >= 0;
-  h.killable = killable;
-  memcpy(&h.o, o, sizeof(h.o));
   int fds[2] = {listener, log_fd};
   union {
     char buf[CMSG_SPACE(sizeof(fds))];
@@ -38,7 +24,7 @@ int inj_send_listener(int sock, int listener, int log_fd, bool killable, const s
   } u;
   memset(&u, 0, sizeof(u));
   size_t n_fds = log_fd >= 0 ? 2 : 1;
-  struct iovec v = {.iov_base = &h, .iov_len = sizeof(h)};
+  struct iovec v = {.iov_base = (void *)h, .iov_len = sizeof(*h)};
   struct mmsghdr m = {.msg_hdr = {.msg_iov = &v,
                                   .msg_iovlen = 1,
                                   .msg_control = u.buf,
@@ -60,8 +46,24 @@ int inj_send_listener(int sock, int listener, int log_fd, bool killable, const s
   }
 }
 
-/* One listener received: 1, 0 when ctl was closed, -1 on a bad message. */
-static int receive(int ctl, int *listener, int *log_fd, struct handoff *h)
+int inj_send_listener(int sock, int listener, int log_fd, bool killable, const struct inj_opts *o)
+{
+  /* On the stack and filled field by field: no allocation here. */
+  struct inj_handoff h;
+  memset(&h, 0, sizeof(h));
+  h.program = (pid_t)syscall(SYS_getpid);
+  h.has_log = log_fd >= 0;
+  h.killable = killable;
+  memcpy(&h.o, o, sizeof(h.o));
+  return send_handoff(sock, &h, listener, log_fd);
+}
+
+int inj_forward_listener(int sock, const struct inj_handoff *h, int listener, int log_fd)
+{
+  return send_handoff(sock, h, listener, log_fd);
+}
+
+int inj_recv_listener(int ctl, struct inj_handoff *h, int *listener, int *log_fd, bool wait)
 {
   int fds[2] = {-1, -1};
   union {
@@ -73,7 +75,7 @@ static int receive(int ctl, int *listener, int *log_fd, struct handoff *h)
       .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
   ssize_t n;
   do
-    n = recvmsg(ctl, &m, MSG_CMSG_CLOEXEC);
+    n = recvmsg(ctl, &m, MSG_CMSG_CLOEXEC | (wait ? 0 : MSG_DONTWAIT));
   while (n < 0 && errno == EINTR);
   if (n == 0)
     return 0;
@@ -161,8 +163,8 @@ void inj_serve(int ctl)
     }
     if (np > 0 && p[np - 1].fd == ctl && p[np - 1].revents) {
       int listener, log_fd;
-      struct handoff h;
-      int got = receive(ctl, &listener, &log_fd, &h);
+      struct inj_handoff h;
+      int got = inj_recv_listener(ctl, &h, &listener, &log_fd, true);
       if (got == 0) {
         open_ = false;
         continue;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,8 +36,21 @@ static struct {
   pid_t owner; /* the harness process that forked it */
   pid_t pid;
   int ctl;
+  /* A socket pair of the harness's own: a command whose filter does not
+   * trap its exec sends its listener here, and the harness passes it on
+   * only when the tree makes a trapped call or outlives the command. */
+  int self[2];
   char leaf[PATH_MAX];
-} sup = {.ctl = -1};
+} sup = {.ctl = -1, .self = {-1, -1}};
+
+static void close_self(void)
+{
+  for (int i = 0; i < 2; i++)
+    if (sup.self[i] >= 0) {
+      close(sup.self[i]);
+      sup.self[i] = -1;
+    }
+}
 
 static double now_ms(void)
 {
@@ -93,6 +107,7 @@ int nsc_bb_sup_socket(const char *cgroup_base, struct nsrt_err *err)
     /* Inherited from the harness process that forked us: its, not ours. */
     if (sup.ctl >= 0)
       close(sup.ctl);
+    close_self();
     sup.ctl = -1;
     sup.pid = 0;
     sup.leaf[0] = '\0';
@@ -102,6 +117,8 @@ int nsc_bb_sup_socket(const char *cgroup_base, struct nsrt_err *err)
       nsc_cgroup_leaf(cgroup_base, "inject", sup.leaf, sizeof(sup.leaf), err) < 0)
     sup.leaf[0] = '\0';
   int sv[2];
+  if (sup.self[0] < 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sup.self) < 0)
+    return nsrt_fail_at(err, "inject", errno, "socketpair", NULL);
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return nsrt_fail_at(err, "inject", errno, "socketpair", NULL);
   pid_t pid = fork();
@@ -123,11 +140,13 @@ int nsc_bb_sup_socket(const char *cgroup_base, struct nsrt_err *err)
 
 void nsc_bb_sup_stop(int timeout_ms)
 {
+  close_self();
   if (sup.owner != getpid()) {
     if (sup.ctl >= 0)
       close(sup.ctl);
     memset(&sup, 0, sizeof(sup));
     sup.ctl = -1;
+    sup.self[0] = sup.self[1] = -1;
     return;
   }
   if (sup.ctl >= 0) {
@@ -192,6 +211,88 @@ void nsc_bb_plan_free(struct nsc_bb_plan *p)
   free(p);
 }
 
+/* A listener the harness holds while its command runs. */
+struct held {
+  struct inj_handoff h;
+  int listener, log_fd;
+};
+
+static void held_close(struct held *k)
+{
+  if (k->listener >= 0)
+    close(k->listener);
+  if (k->log_fd >= 0)
+    close(k->log_fd);
+  k->listener = k->log_fd = -1;
+}
+
+/* To the supervisor (the listener is then its only). */
+static void held_pass_on(struct held *k)
+{
+  if (k->listener >= 0 && inj_forward_listener(sup.ctl, &k->h, k->listener, k->log_fd) < 0) {
+    /* The tree's trapped calls now fail (ENOSYS): the case will show it. */
+  }
+  held_close(k);
+}
+
+/* The tree is gone and made no trapped call: its start and summary, logged
+ * here as the supervisor would have. */
+static void held_finish(struct held *k)
+{
+  struct inj_opts o = k->h.o;
+  o.log_fd = k->log_fd;
+  o.cgroup = NULL;
+  struct inj_sup *s =
+      inj_sup_new(&o, k->listener, k->h.program, k->h.killable ? "wait-killable" : "plain");
+  if (s) {
+    inj_sup_end(s, "hangup"); /* closes the listener */
+    k->listener = -1;
+  }
+  held_close(k);
+}
+
+/* Wait for the command with the listener in hand: passed on at the tree's
+ * first trapped call; kept while none comes, which spares the supervisor a
+ * wake-up for every command that makes none. */
+static void wait_holding(const struct nsc_runtime *rt, struct nsc_pending *p, struct held *k)
+{
+  double deadline = now_ms() + rt->timeout_ms;
+  while (k->listener >= 0) {
+    struct pollfd fds[2] = {{.fd = p->pidfd, .events = POLLIN},
+                            {.fd = k->listener, .events = POLLIN}};
+    double left = deadline - now_ms();
+    if (left <= 0)
+      break;
+    int r = poll(fds, 2, (int)left + 1);
+    if (r < 0 && errno != EINTR)
+      break;
+    if (r <= 0)
+      continue;
+    if (fds[1].revents & POLLIN) {
+      held_pass_on(k);
+      return;
+    }
+    if (fds[0].revents)
+      break; /* the command ended */
+    if (fds[1].revents & (POLLHUP | POLLERR))
+      break;
+  }
+}
+
+/* After the command was reaped (a task stops using its filter only once
+ * reaped): a tree without users is finished here, one that lives on (a
+ * container) goes to the supervisor. */
+static void release_held(struct held *k)
+{
+  if (k->listener < 0)
+    return;
+  struct pollfd l = {.fd = k->listener, .events = POLLIN};
+  if (poll(&l, 1, 0) == 1 && !(l.revents & POLLIN) && (l.revents & POLLHUP))
+    held_finish(k);
+  else
+    held_pass_on(k);
+}
+
 int nsc_bb_exec(const struct nsc_bb_plan *p, const struct nsc_runtime *rt, const char *cgroup_base,
                 const struct nsc_exec_opts *o, const char *log, struct nsc_exec *r,
                 const char *const argv[], struct nsrt_err *err)
@@ -202,12 +303,30 @@ int nsc_bb_exec(const struct nsc_bb_plan *p, const struct nsc_runtime *rt, const
   int log_fd = log ? open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644) : -1;
   if (log && log_fd < 0)
     return nsrt_fail_at(err, "inject", errno, "log", "%s", log);
-  struct nsc_notify notify = {.prog = &p->prog, .plan = &p->opts, .sock = ctl, .log_fd = log_fd};
+  /* A trapped exec waits for an answer before the harness (vfork) gets
+   * control back: its listener must go straight to the supervisor. */
+  bool exec_trapped = !p->opts.no_exec_marker || inj_traps(&p->opts, T_EXECVE);
+  struct nsc_notify notify = {.prog = &p->prog,
+                              .plan = &p->opts,
+                              .sock = exec_trapped ? ctl : sup.self[0],
+                              .log_fd = log_fd};
   struct nsc_exec_opts with = *o;
   with.notify = &notify;
-  nsc_runtime_exec(rt, &with, r, argv);
+  struct nsc_pending pend;
+  nsc_runtime_spawn(rt, &with, &pend, argv);
   if (log_fd >= 0)
     close(log_fd);
+  struct held k = {.listener = -1, .log_fd = -1};
+  if (!exec_trapped && pend.pid > 0) {
+    /* The child sent before its exec, and we resumed after it. */
+    while (inj_recv_listener(sup.self[1], &k.h, &k.listener, &k.log_fd, false) == 1 &&
+           k.h.program != pend.pid)
+      held_close(&k); /* a sender that died before its exec */
+    if (k.listener >= 0)
+      wait_holding(rt, &pend, &k);
+  }
+  nsc_runtime_wait(rt, &pend, r);
+  release_held(&k);
   return 0;
 }
 
