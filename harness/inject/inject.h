@@ -147,6 +147,10 @@ int inj_forward_listener(int sock, const struct inj_handoff *h, int listener, in
  * gone) or timed out. */
 void inj_serve(int ctl);
 
+/* A supervisor holds nothing of the program's: its stdio may be a pipe
+ * someone waits on for EOF.  0, 1 and 2 become /dev/null. */
+void inj_stdio_null(void);
+
 /* Append one JSON line to the log (no-op without a log). */
 void inj_log(const struct inj_opts *o, json_t *event);
 

@@ -119,15 +119,7 @@ static void supervisor(const struct inj_opts *o, struct handshake *hs, pid_t pro
   close(pidfd);
   /* Die with the one who started us (the harness). */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  /* Hold nothing of the program's: its stdio may be a pipe someone waits on
-   * for EOF. */
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    close(null);
-  }
+  inj_stdio_null();
   int keep_lo = listener < o->log_fd ? listener : o->log_fd;
   int keep_hi = listener < o->log_fd ? o->log_fd : listener;
   if (keep_lo < 0) { /* no log */

@@ -1,5 +1,6 @@
 /* The plan of nsc-inject: targets, actions and the STEP grammar. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +127,17 @@ bool inj_traps(const struct inj_opts *o, enum inj_target t)
     if (o->steps[i].target == t)
       return true;
   return false;
+}
+
+void inj_stdio_null(void)
+{
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    close(null);
+  }
 }
 
 void inj_log(const struct inj_opts *o, json_t *event)

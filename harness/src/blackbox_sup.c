@@ -69,13 +69,7 @@ static void serve(int ctl, pid_t owner, const char *leaf)
   setsid();
   if (leaf[0])
     nsc_cgroup_enter(leaf);
-  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    dup2(null, 0);
-    dup2(null, 1);
-    dup2(null, 2);
-    close(null);
-  }
+  inj_stdio_null();
   if (ctl > 3)
     close_range(3, (unsigned)ctl - 1, 0);
   close_range((unsigned)ctl + 1, ~0U, 0);
