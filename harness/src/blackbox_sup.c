@@ -1,11 +1,15 @@
 /* The harness's own supervisor of black-box cases: one process per harness
  * process (a sweep worker has its own), forked on first use and kept for the
  * run.  A supervised runtime command loads the filter in the harness's spawn
- * path, just before its exec (runtime.c), and sends its listener here with
- * the case's plan and the command's log; the supervisor serves every
- * listener until its tree is gone (inj_serve).  No process is started per
- * command, which is what made nsc-inject's wrapping cost more than the
- * runtime's own work on a fast runtime. */
+ * path, just before its exec (runtime.c), and sends its listener with the
+ * case's plan and the command's log: to the supervisor when the exec itself
+ * is trapped (it waits for an answer before the harness runs again), else to
+ * the harness, which passes it on at the tree's first trapped call or when
+ * the tree outlives the command, and otherwise logs the command's start and
+ * summary itself.  The supervisor serves every listener until its tree is
+ * gone (inj_serve).  No process is started per command, which is what made
+ * nsc-inject's wrapping cost more than the runtime's own work on a fast
+ * runtime. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

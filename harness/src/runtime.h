@@ -35,13 +35,14 @@ struct nsc_exec {
 };
 
 /* A seccomp notification filter the command loads just before its exec
- * (black-box faults, blackbox_sup.c): the listener goes to the supervisor
- * on sock with the plan and the log fd, so the command's first trapped call
- * is its own execve. */
+ * (black-box faults, blackbox_sup.c): the listener goes out on sock with
+ * the plan and the log fd (to the supervisor, or to the harness, which
+ * passes it on when needed), so the command's first trapped call is one of
+ * the runtime's own. */
 struct nsc_notify {
   const struct sock_fprog *prog;
   const struct inj_opts *plan; /* harness/inject/inject.h */
-  int sock;                    /* SOCK_SEQPACKET, the supervisor's peer */
+  int sock;                    /* SOCK_SEQPACKET (inj_send_listener) */
   int log_fd;                  /* the command's supervisor log, or -1 */
 };
 
