@@ -307,18 +307,7 @@ void nsc_blackbox_run(struct case_ctx *x)
       nsc_case_observe(x, &running);
     if (run_cmd(&b, 2, -1, kill_) < 0)
       break;
-    gone = x->pid > 0 && nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
-    if (!gone && x->pid > 0) {
-      kill(x->pid, SIGKILL);
-      nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
-    }
-    if (x->holder.pid > 0)
-      kill(x->holder.pid, SIGKILL);
-    if (x->holder.ns_init > 0)
-      kill(x->holder.ns_init, SIGKILL);
-    st = nsc_case_state(x, &status);
-    snprintf(stopped, sizeof(stopped), "%s", st ? nsc_state_status(st) : "");
-    json_decref(st);
+    gone = nsc_case_after_kill(x, &status, stopped, sizeof(stopped));
     if (run_cmd(&b, 3, -1, delete) < 0)
       break;
   } while (0);

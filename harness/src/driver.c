@@ -285,6 +285,25 @@ json_t *nsc_case_wait_probe(struct case_ctx *x)
 }
 
 /* A fault may have killed the program: then no output will come. */
+bool nsc_case_after_kill(struct case_ctx *x, int *status, char *stopped, size_t len)
+{
+  bool gone = x->pid > 0 && nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
+  if (!gone && x->pid > 0) {
+    /* not ended by TERM: the verdict says so; KILL so the case can end */
+    kill(x->pid, SIGKILL);
+    nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
+  }
+  /* the namespaces' holder may go with the program */
+  if (x->holder.pid > 0)
+    kill(x->holder.pid, SIGKILL);
+  if (x->holder.ns_init > 0)
+    kill(x->holder.ns_init, SIGKILL);
+  json_t *st = nsc_case_state(x, status);
+  snprintf(stopped, len, "%s", st ? nsc_state_status(st) : "");
+  json_decref(st);
+  return gone;
+}
+
 json_t *nsc_case_probe_unless_gone(struct case_ctx *x, int timeout_ms)
 {
   char path[PATH_MAX + 16];

@@ -55,6 +55,11 @@ json_t *nsc_case_probe_unless_gone(struct case_ctx *x, int timeout_ms);
 /* The outside view of x->pid into *view (NULL when there is no pid or it
  * cannot be observed). */
 void nsc_case_observe(struct case_ctx *x, json_t **view);
+/* After `kill` (TERM): wait (bounded) for x->pid to end, KILL it past the
+ * bound so the case can end, let the namespaces' holder go, and put the
+ * status `state` now reports into stopped (its exit code into *status).
+ * True when TERM ended the program. */
+bool nsc_case_after_kill(struct case_ctx *x, int *status, char *stopped, size_t len);
 /* Wait (bounded) for pid to be gone, reaping it when it is our child. */
 bool nsc_wait_gone(pid_t pid, int timeout_ms);
 

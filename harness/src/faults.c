@@ -228,20 +228,7 @@ void nsc_fault_run(struct case_ctx *x)
     }
     if (run_cmd(&f, 2, -1, kill_) < 0)
       break;
-    gone = x->pid > 0 && nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
-    if (!gone && x->pid > 0) {
-      /* not ended by TERM: the verdict says so; KILL so the case can end */
-      kill(x->pid, SIGKILL);
-      nsc_wait_gone(x->pid, EXIT_TIMEOUT_MS);
-    }
-    /* the namespaces' holder may go with the program */
-    if (x->holder.pid > 0)
-      kill(x->holder.pid, SIGKILL);
-    if (x->holder.ns_init > 0)
-      kill(x->holder.ns_init, SIGKILL);
-    st = nsc_case_state(x, &status);
-    snprintf(stopped, sizeof(stopped), "%s", st ? nsc_state_status(st) : "");
-    json_decref(st);
+    gone = nsc_case_after_kill(x, &status, stopped, sizeof(stopped));
     if (run_cmd(&f, 3, -1, delete) < 0)
       break;
   } while (0);

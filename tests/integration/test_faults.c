@@ -30,49 +30,6 @@ TestSuite(faults, .init = itest_setup, .fini = itest_teardown, .timeout = 240);
  * time out a stage before the faulted point. */
 #define SYNC "400"
 
-static const char *nsconform_bin(void)
-{
-  const char *b = getenv("NSCONFORM_BIN");
-  return b ? b : "build/bin/nsconform";
-}
-
-/* Run nsconform (NULL-terminated args), output to a log file in the test
- * root; its exit status, bounded. */
-static int nsconform(int timeout_s, const char *log_name, ...)
-{
-  const char *argv[40];
-  int n = 0;
-  argv[n++] = nsconform_bin();
-  va_list ap;
-  va_start(ap, log_name);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) && n < 39)
-    argv[n++] = a;
-  va_end(ap);
-  argv[n] = NULL;
-  char log[PATH_MAX];
-  snprintf(log, sizeof(log), "%s/%s", itest_bundle_dir(), log_name);
-  return itest_run_logged(timeout_s, log, argv);
-}
-
-static char *log_text(const char *name)
-{
-  char path[PATH_MAX];
-  snprintf(path, sizeof(path), "%s/%s", itest_bundle_dir(), name);
-  char *t = itest_read_file(path, NULL);
-  return t ? t : strdup("(no log)");
-}
-
-static json_t *load_results(const char *dir)
-{
-  char path[PATH_MAX];
-  snprintf(path, sizeof(path), "%s/results.json", dir);
-  json_error_t jerr;
-  json_t *doc = json_load_file(path, 0, &jerr);
-  cr_assert_not_null(doc, "%s: %s", path, jerr.text);
-  return doc;
-}
-
 static const json_t *case_by_id(const json_t *doc, const char *id)
 {
   size_t i;
@@ -111,14 +68,14 @@ Test(faults, handful_of_points_against_nsrt_all_pass_with_nothing_leaked)
   itest_snapshot(&before);
   char out[PATH_MAX];
   snprintf(out, sizeof(out), "%s/sweep", itest_bundle_dir());
-  int st = nsconform(200, "sweep.log", "faults", "--runtime", getenv("NSRT_BIN"), "--rootfs",
-                     itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout", SYNC,
-                     "--jobs", "2", "--out", out, NULL);
-  char *log = log_text("sweep.log");
+  int st = itest_nsconform(200, "sweep.log", "faults", "--runtime", getenv("NSRT_BIN"), "--rootfs",
+                           itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout",
+                           SYNC, "--jobs", "2", "--out", out, NULL);
+  char *log = itest_log_text("sweep.log");
   /* exit 1 still writes the results: the failures below say which */
   cr_expect_eq(st, 0, "nsconform faults exited %d:\n%s", st, log);
   cr_assert(st == 0 || st == 1, "nsconform faults exited %d:\n%s", st, log);
-  json_t *doc = load_results(out);
+  json_t *doc = itest_load_results(out);
   size_t i, j, n_fault = 0;
   json_t *c, *v;
   char failures[8192] = "";
@@ -188,12 +145,13 @@ Test(faults, unreaped_intermediate_is_caught_by_the_leak_verdict)
   itest_snapshot(&before);
   char out[PATH_MAX];
   snprintf(out, sizeof(out), "%s/bugs", itest_bundle_dir());
-  int st = nsconform(200, "bugs.log", "faults", "--runtime", getenv("NSRT_BUGS_BIN"), "--rootfs",
-                     itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout", SYNC,
-                     "--jobs", "2", "--bugs", BUG, "--out", out, NULL);
-  char *log = log_text("bugs.log");
+  int st =
+      itest_nsconform(200, "bugs.log", "faults", "--runtime", getenv("NSRT_BUGS_BIN"), "--rootfs",
+                      itest_rootfs(), "--no-stages", "--points", POINTS, "--sync-timeout", SYNC,
+                      "--jobs", "2", "--bugs", BUG, "--out", out, NULL);
+  char *log = itest_log_text("bugs.log");
   cr_assert_eq(st, 1, "nsconform faults exited %d (1 expected: MUST failures):\n%s", st, log);
-  json_t *doc = load_results(out);
+  json_t *doc = itest_load_results(out);
   size_t i;
   json_t *c;
   size_t caught = 0;

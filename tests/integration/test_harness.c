@@ -18,41 +18,6 @@
 
 TestSuite(harness, .init = itest_setup, .fini = itest_teardown, .timeout = 240);
 
-static const char *nsconform_bin(void)
-{
-  const char *b = getenv("NSCONFORM_BIN");
-  return b ? b : "build/bin/nsconform";
-}
-
-/* Run nsconform with args (NULL-terminated), stdout/stderr to files in the
- * test root; returns its exit status (bounded: killed after timeout_s). */
-static int nsconform(int timeout_s, const char *log_name, ...)
-{
-  const char *argv[40];
-  int n = 0;
-  argv[n++] = nsconform_bin();
-  va_list ap;
-  va_start(ap, log_name);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) && n < 39)
-    argv[n++] = a;
-  va_end(ap);
-  argv[n] = NULL;
-  char log[PATH_MAX];
-  snprintf(log, sizeof(log), "%s/%s", itest_bundle_dir(), log_name);
-  return itest_run_logged(timeout_s, log, argv);
-}
-
-static json_t *load_results(const char *dir)
-{
-  char path[PATH_MAX];
-  snprintf(path, sizeof(path), "%s/results.json", dir);
-  json_error_t jerr;
-  json_t *doc = json_load_file(path, 0, &jerr);
-  cr_assert_not_null(doc, "%s: %s", path, jerr.text);
-  return doc;
-}
-
 static const char *out_dir(const char *name)
 {
   static char dirs[4][PATH_MAX];
@@ -62,23 +27,15 @@ static const char *out_dir(const char *name)
   return d;
 }
 
-static char *log_text(const char *name)
-{
-  char path[PATH_MAX];
-  snprintf(path, sizeof(path), "%s/%s", itest_bundle_dir(), name);
-  char *t = itest_read_file(path, NULL);
-  return t ? t : strdup("(no log)");
-}
-
 Test(harness, small_suite_against_nsrt_has_no_must_failure_and_no_leak)
 {
   struct itest_snap before;
   itest_snapshot(&before);
   const char *out = out_dir("nsrt");
-  int st = nsconform(200, "nsrt.log", "run", "--runtime", getenv("NSRT_BIN"), "--rootfs",
-                     itest_rootfs(), "--seed", "7", "--count", "24", "--out", out, NULL);
-  char *log = log_text("nsrt.log");
-  json_t *doc = load_results(out);
+  int st = itest_nsconform(200, "nsrt.log", "run", "--runtime", getenv("NSRT_BIN"), "--rootfs",
+                           itest_rootfs(), "--seed", "7", "--count", "24", "--out", out, NULL);
+  char *log = itest_log_text("nsrt.log");
+  json_t *doc = itest_load_results(out);
   json_t *cases = json_object_get(doc, "cases");
   size_t i;
   json_t *c;
@@ -124,11 +81,12 @@ Test(harness, broken_runtime_is_caught_with_the_requirement_id)
   char broken[PATH_MAX];
   snprintf(broken, sizeof(broken), "%s/strip_userns", getenv("NSC_TOOLS"));
   const char *out = out_dir("broken");
-  int st = nsconform(200, "broken.log", "run", "--runtime", broken, "--rootfs", itest_rootfs(),
-                     "--seed", "7", "--count", "24", "--only", "g", "--out", out, NULL);
-  char *log = log_text("broken.log");
+  int st =
+      itest_nsconform(200, "broken.log", "run", "--runtime", broken, "--rootfs", itest_rootfs(),
+                      "--seed", "7", "--count", "24", "--only", "g", "--out", out, NULL);
+  char *log = itest_log_text("broken.log");
   cr_assert_eq(st, 1, "nsconform exited %d (1 expected: MUST failures):\n%s", st, log);
-  json_t *doc = load_results(out);
+  json_t *doc = itest_load_results(out);
   size_t i, j;
   json_t *c, *v;
   int caught = 0;
@@ -181,10 +139,12 @@ Test(harness, shards_merge_into_the_whole_run)
   const char *a = out_dir("shard1"), *b = out_dir("shard2"), *m = out_dir("merged");
   const char *common[] = {"--runtime", getenv("NSRT_BIN"), "--rootfs", itest_rootfs(), "--seed",
                           "11",        "--count",          "6"};
-  int s1 = nsconform(200, "s1.log", "run", common[0], common[1], common[2], common[3], common[4],
-                     common[5], common[6], common[7], "--shard", "1/2", "--out", a, NULL);
-  int s2 = nsconform(200, "s2.log", "run", common[0], common[1], common[2], common[3], common[4],
-                     common[5], common[6], common[7], "--shard", "2/2", "--out", b, NULL);
+  int s1 =
+      itest_nsconform(200, "s1.log", "run", common[0], common[1], common[2], common[3], common[4],
+                      common[5], common[6], common[7], "--shard", "1/2", "--out", a, NULL);
+  int s2 =
+      itest_nsconform(200, "s2.log", "run", common[0], common[1], common[2], common[3], common[4],
+                      common[5], common[6], common[7], "--shard", "2/2", "--out", b, NULL);
   if (s1 != 0 || s2 != 0) {
     char *f1 = failures_of(a), *f2 = failures_of(b);
     cr_assert_fail("shards exited %d and %d:\n%s%s", s1, s2, f1, f2);
@@ -192,10 +152,10 @@ Test(harness, shards_merge_into_the_whole_run)
   char ra[PATH_MAX], rb[PATH_MAX];
   snprintf(ra, sizeof(ra), "%s/results.json", a);
   snprintf(rb, sizeof(rb), "%s/results.json", b);
-  int sm = nsconform(60, "merge.log", "report", "--merge", "--out", m, ra, rb, NULL);
-  char *log = log_text("merge.log");
+  int sm = itest_nsconform(60, "merge.log", "report", "--merge", "--out", m, ra, rb, NULL);
+  char *log = itest_log_text("merge.log");
   cr_assert_eq(sm, 0, "merge exited %d:\n%s", sm, log);
-  json_t *da = load_results(a), *db = load_results(b), *dm = load_results(m);
+  json_t *da = itest_load_results(a), *db = itest_load_results(b), *dm = itest_load_results(m);
   size_t na = json_array_size(json_object_get(da, "cases"));
   size_t nb = json_array_size(json_object_get(db, "cases"));
   size_t nm = json_array_size(json_object_get(dm, "cases"));

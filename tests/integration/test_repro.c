@@ -30,12 +30,6 @@ static void setup(void)
 
 TestSuite(repro, .init = setup, .fini = itest_teardown, .timeout = 240);
 
-static const char *nsconform_bin(void)
-{
-  const char *b = getenv("NSCONFORM_BIN");
-  return b ? b : "build/bin/nsconform";
-}
-
 static const char *broken_runtime(void)
 {
   static char path[PATH_MAX];
@@ -60,20 +54,13 @@ static const char *in_test_dir(const char *name)
  * test dir; returns its exit status and the log (malloc'd) in *log. */
 static int nsconform(int timeout_s, char **log, ...)
 {
-  const char *argv[40];
-  int n = 0;
-  argv[n++] = nsconform_bin();
-  va_list ap;
-  va_start(ap, log);
-  const char *a;
-  while ((a = va_arg(ap, const char *)) && n < 39)
-    argv[n++] = a;
-  va_end(ap);
-  argv[n] = NULL;
   static int runs;
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%s/nsconform.%d.log", itest_bundle_dir(), runs++);
-  int status = itest_run_logged(timeout_s, path, argv);
+  va_list ap;
+  va_start(ap, log);
+  int status = itest_nsconform_va(timeout_s, path, ap);
+  va_end(ap);
   char *text = itest_read_file(path, NULL);
   *log = text ? text : strdup("(no log)");
   return status;

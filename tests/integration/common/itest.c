@@ -642,3 +642,45 @@ void itest_teardown(void)
   g_allocs = NULL;
   g_n_allocs = 0;
 }
+
+int itest_nsconform_va(int timeout_s, const char *log_path, va_list args)
+{
+  const char *argv[40];
+  int n = 0;
+  const char *bin = getenv("NSCONFORM_BIN");
+  argv[n++] = bin ? bin : "build/bin/nsconform";
+  const char *a;
+  while ((a = va_arg(args, const char *)) && n < 39)
+    argv[n++] = a;
+  argv[n] = NULL;
+  return itest_run_logged(timeout_s, log_path, argv);
+}
+
+int itest_nsconform(int timeout_s, const char *log_name, ...)
+{
+  char log[PATH_MAX];
+  snprintf(log, sizeof(log), "%s/%s", itest_bundle_dir(), log_name);
+  va_list ap;
+  va_start(ap, log_name);
+  int status = itest_nsconform_va(timeout_s, log, ap);
+  va_end(ap);
+  return status;
+}
+
+char *itest_log_text(const char *name)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/%s", itest_bundle_dir(), name);
+  char *t = itest_read_file(path, NULL);
+  return t ? t : strdup("(no log)");
+}
+
+json_t *itest_load_results(const char *dir)
+{
+  char path[PATH_MAX];
+  snprintf(path, sizeof(path), "%s/results.json", dir);
+  json_error_t jerr;
+  json_t *doc = json_load_file(path, 0, &jerr);
+  cr_assert_not_null(doc, "%s: %s", path, jerr.text);
+  return doc;
+}

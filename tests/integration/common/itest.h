@@ -26,6 +26,7 @@
 #define NSRT_ITEST_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -108,6 +109,16 @@ int itest_wait_pid(pid_t pid, int timeout_ms, int *status);
  * (128+N for signal N; 125 when the log could not be opened, 127 when argv[0]
  * could not be run). */
 int itest_run_logged(int timeout_s, const char *log, const char *const argv[]);
+
+/* nsconform ($NSCONFORM_BIN, else build/bin/nsconform) with the
+ * NULL-terminated args, through itest_run_logged: output to log_path (the
+ * _va form) or to log_name in the test's directory.  Its exit status. */
+int itest_nsconform_va(int timeout_s, const char *log_path, va_list args);
+int itest_nsconform(int timeout_s, const char *log_name, ...);
+/* A file of the test's directory as text (malloc'd), "(no log)" if absent. */
+char *itest_log_text(const char *name);
+/* DIR/results.json, parsed; the test fails if it cannot be. */
+json_t *itest_load_results(const char *dir);
 
 /* A child the test keeps on purpose (not a leak) until it is reaped by
  * itest_wait_pid or disowned. */
